@@ -1,0 +1,25 @@
+# `make demo` and `make test` each set up .venv on a fresh machine (Python 3.11 + pip) and run.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test notebooks clean-venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/minetools demo --out out/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+notebooks: $(STAMP)
+	$(BIN)/python -m papermill notebooks/01-quickstart.ipynb out/notebooks/01-quickstart.ipynb -p input_path data/sample/complaints.csv -p out_dir out/notebook-run
+
+clean-venv:
+	rm -rf $(VENV)

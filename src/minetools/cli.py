@@ -1,0 +1,145 @@
+"""Command line: thin commands over :mod:`minetools.pipeline` and :mod:`minetools.report`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+from minetools import __version__
+from minetools.config import MinetoolsError
+
+__all__ = ["main", "build_parser"]
+
+EXAMPLES = {
+    "main": """\
+        examples:
+          minetools demo                                  # run on the bundled sample into out/demo
+          minetools run complaints.csv --out runs/2024-07
+          minetools run export.xlsx --out runs/jul --text-col 投诉内容 --score-col 满意度
+          minetools report runs/2024-07                   # re-render report.html/pdf""",
+    "run": """\
+        example:
+          minetools run 投诉导出.csv --out runs/2024-07 --text-col 投诉内容 --score-col 满意度 --date-col 受理时间
+
+        writes OUT/complaints.parquet, complaints.csv, themes.csv, drivers.csv, figures/,
+        report.html, report.pdf, model/ and manifest.json (see README).""",
+    "demo": """\
+        example:
+          minetools demo --out out/demo && open out/demo/report.html""",
+    "report": """\
+        example:
+          minetools report runs/2024-07     # rebuilds runs/2024-07/report.html and report.pdf""",
+}
+
+
+def _formatter(name):
+    return {"epilog": textwrap.dedent(EXAMPLES[name]), "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="minetools",
+        description="Mine Chinese customer-complaint narratives: themes, satisfaction drivers, report.",
+        **_formatter("main"),
+    )
+    parser.add_argument("--version", action="version", version=f"minetools {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="analyse a complaint file and write a run directory", **_formatter("run"))
+    run.add_argument("input", help="CSV, TSV, Excel, Parquet or JSONL file of complaints")
+    run.add_argument("--out", required=True, help="output run directory (created if missing)")
+    _add_run_options(run)
+
+    demo = sub.add_parser("demo", help="run on the bundled sample corpus", **_formatter("demo"))
+    demo.add_argument("--out", default="out/demo", help="output run directory (default: out/demo)")
+    demo.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    rep = sub.add_parser("report", help="re-render report.html and report.pdf from a run directory",
+                         **_formatter("report"))
+    rep.add_argument("run_dir", help="a directory written by 'minetools run'")
+    return parser
+
+
+def _add_run_options(p):
+    p.add_argument("--config", help="TOML settings file (column names, dictionaries, seed …)")
+    p.add_argument("--text-col", help="column holding the complaint text (default: detected from the header)")
+    p.add_argument("--score-col", help="column holding satisfaction (default: detected)")
+    p.add_argument("--date-col", help="column holding the date (default: detected)")
+    p.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
+    p.add_argument("--encoding", help="text-file encoding (default: detected; GB18030 preferred for Chinese)")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--keep-raw-text", action="store_true", default=None,
+                   help="keep the unmasked text column in the outputs (personal data is masked otherwise)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def _run(args) -> int:
+    from minetools.config import load_settings
+    from minetools.pipeline import run
+
+    settings = load_settings(args.config, text_col=args.text_col, score_col=args.score_col,
+                             date_col=args.date_col, sheet=args.sheet, encoding=args.encoding,
+                             seed=args.seed, keep_raw_text=args.keep_raw_text)
+    result = run(args.input, args.out, settings=settings, progress=not args.quiet)
+    _summary(result)
+    return 0
+
+
+def _summary(result) -> None:
+    rows = result.manifest["rows"]
+    print(f"Wrote {result.out_dir}/ — {rows['input']:,} rows: "
+          + ", ".join(f"{k} {rows[k]:,}" for k in ("ok", "truncated", "duplicate", "empty", "invalid") if rows[k]))
+    print(f"Open {result.out_dir / 'report.html'}")
+    for w in result.manifest.get("warnings", []):
+        print(f"warning: {w}", file=sys.stderr)
+
+
+def _demo(args) -> int:
+    from minetools.datasets import SAMPLE_PATH, write_sample
+    from minetools.pipeline import run
+
+    sample = Path(SAMPLE_PATH)
+    if not sample.exists():  # installed without the repository's data folder: regenerate it
+        sample = Path(args.out) / "sample_complaints.csv"
+        sample.parent.mkdir(parents=True, exist_ok=True)
+        write_sample(sample)
+    result = run(sample, args.out, progress=not args.quiet)
+    _summary(result)
+    return 0
+
+
+def _report(args) -> int:
+    from minetools.report import write_report
+
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "manifest.json").exists():
+        raise MinetoolsError(f"{run_dir} is not a run directory (no manifest.json). Give a folder written by 'minetools run'.")
+    for path in write_report(run_dir):
+        print(f"Wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    handlers = {"run": _run, "demo": _demo, "report": _report}
+    try:
+        return handlers[args.command](args)
+    except MinetoolsError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Settings for a run: column mapping, user resources, seeds, output options.
+
+Settings are read from a TOML file (``minetools run --config FILE``); every field has a
+default, so a file only lists what it changes::
+
+    # minetools.toml
+    text_col = "投诉内容"
+    score_col = "满意度"
+    seed = 7
+    user_dicts = ["my_words.txt"]   # relative to the config file
+    min_n = 30
+    n_boot = 200
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["MinetoolsError", "Settings", "load_settings"]
+
+
+class MinetoolsError(Exception):
+    """An error a user can act on; the CLI prints its message without a traceback."""
+
+
+@dataclass
+class Settings:
+    """Options of one run. Paths are resolved relative to the config file that named them."""
+
+    text_col: str | None = None
+    score_col: str | None = None
+    date_col: str | None = None
+    sheet: str | int | None = None
+    encoding: str | None = None
+    taxonomy: str | None = None
+    user_dicts: list[str] = field(default_factory=list)
+    extra_stopwords: list[str] = field(default_factory=list)
+    seed: int = 0
+    max_chars: int = 5000
+    min_n: int = 30
+    n_boot: int = 200
+    covariates: list[str] = field(default_factory=lambda: ["branch", "channel", "month"])
+    keep_raw_text: bool = False
+    segmenter_backend: str = "rjieba"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def load_settings(path: str | Path | None = None, **overrides) -> Settings:
+    """Settings from a TOML file (or defaults), then non-None ``overrides`` on top."""
+    values: dict = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise MinetoolsError(f"Config file not found: {path}. Check the path given to --config.")
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except tomllib.TOMLDecodeError as exc:
+            raise MinetoolsError(f"Config file {path} is not valid TOML: {exc}.") from None
+        known = {f.name for f in dataclasses.fields(Settings)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise MinetoolsError(
+                f"Config file {path}: unknown setting(s) {', '.join(unknown)}. "
+                f"Known settings: {', '.join(sorted(known))}."
+            )
+        base = path.parent
+        for key in ("taxonomy",):
+            if values.get(key):
+                values[key] = str((base / values[key]).resolve())
+        if values.get("user_dicts"):
+            values["user_dicts"] = [str((base / p).resolve()) for p in values["user_dicts"]]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)

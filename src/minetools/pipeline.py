@@ -1,0 +1,302 @@
+"""``run()``: the one place where the order of stages lives; writes the run directory.
+
+read → clean (mask, normalise, status, duplicates) → segment → themes → drivers →
+figures → report. Every input row stays in ``complaints.parquet``, in input order,
+with a ``status`` and a ``status_reason``; statistics count each complaint once
+(rows with status ``ok`` or ``truncated``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from minetools import clean, drivers, io, plots, report
+from minetools.config import Settings
+from minetools.segment import Segmenter
+from minetools.taxonomy import load_taxonomy
+from minetools.themes import ThemeModel
+
+__all__ = ["run", "RunResult", "prepare", "STATUSES", "ANALYSED"]
+
+STATUSES = ("ok", "duplicate", "empty", "invalid", "truncated")
+#: statuses whose rows enter counts and statistics (each complaint once)
+ANALYSED = ("ok", "truncated")
+#: statuses whose rows get tokens and themes
+ASSIGNED = ("ok", "truncated", "duplicate")
+
+_SCORE_WORDS = {"非常满意": 5, "很满意": 5, "满意": 4, "比较满意": 4, "基本满意": 3, "一般": 3,
+                "不太满意": 2, "不满意": 2, "很不满意": 1, "非常不满意": 1}
+
+
+@dataclass
+class RunResult:
+    """What a run produced; the same tables are in ``out_dir``."""
+
+    out_dir: Path
+    complaints: pd.DataFrame
+    themes: pd.DataFrame
+    drivers: pd.DataFrame
+    manifest: dict
+    model: ThemeModel = field(repr=False, default=None)
+
+
+class _Stages:
+    """Prints one line per stage with its duration (to stderr), and keeps the timings."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled, self.i, self.timings = total, enabled, 0, {}
+
+    def __call__(self, name: str, detail: str = ""):
+        stages = self
+
+        class _Stage:
+            def __enter__(self):
+                stages.i += 1
+                self.t0 = time.perf_counter()
+                if stages.enabled:
+                    print(f"[{stages.i}/{stages.total}] {name}{' ' + detail if detail else ''} …",
+                          end="", file=sys.stderr, flush=True)
+
+            def __exit__(self, exc_type, *_):
+                dt = time.perf_counter() - self.t0
+                stages.timings[name] = round(dt, 3)
+                if stages.enabled:
+                    print(" failed" if exc_type else f" {dt:.1f} s", file=sys.stderr, flush=True)
+
+        return _Stage()
+
+
+def _parse_score(values: pd.Series) -> pd.Series:
+    """Satisfaction as numbers (1–5); survey words mapped; blanks and unparseable values → NaN."""
+    text = values.astype("string").str.strip()
+    score = pd.to_numeric(text, errors="coerce")
+    words = text.map(_SCORE_WORDS.get, na_action="ignore")
+    return score.fillna(pd.to_numeric(words, errors="coerce")).astype(float)
+
+
+def prepare(raw: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict]:
+    """Mask personal data, clean text, add canonical columns, and give every row a status.
+
+    Returns the frame (original columns first, PII masked in every text column unless
+    ``settings.keep_raw_text``) and the PII counts per type.
+    """
+    columns = raw.attrs["minetools"]["columns"]
+    text_col = columns["text"]
+    df = raw.reset_index(drop=True).copy()
+    df.attrs = {}
+    pii_total: dict[str, int] = {}
+    masked_text = None
+    for col in df.columns:
+        if not (df[col].dtype == object or pd.api.types.is_string_dtype(df[col])):
+            continue
+        masked, counts = clean.count_pii(df[col].astype("string").fillna("").tolist())
+        for k, v in counts.items():
+            pii_total[k] = pii_total.get(k, 0) + v
+        if col == text_col:
+            masked_text = masked
+        if not settings.keep_raw_text or col != text_col:
+            df[col] = pd.Series(masked, index=df.index, dtype="string").where(df[col].notna())
+
+    text_clean = []
+    for t in masked_text:
+        for step in clean.CLEANERS:
+            t = step(t)
+        text_clean.append(t)
+    df["record_id"] = np.arange(1, len(df) + 1)
+    df["text_clean"] = pd.Series(text_clean, dtype="string")
+
+    status = [clean.classify_text(t, max_chars=settings.max_chars) for t in text_clean]
+    df["status"] = pd.Series([s for s, _ in status], dtype="string")
+    df["status_reason"] = pd.Series([r for _, r in status], dtype="string")
+    eligible = df["status"].isin(ANALYSED)
+    first = clean.mark_duplicates(df["text_clean"], eligible)
+    dup = first.notna()
+    df["duplicate_of"] = pd.array([pd.NA] * len(df), dtype="Int64")
+    df.loc[dup, "duplicate_of"] = df.loc[first[dup].astype(int), "record_id"].to_numpy()
+    df.loc[dup, "status"] = "duplicate"
+    df.loc[dup, "status_reason"] = "same text as record " + df.loc[dup, "duplicate_of"].astype(str)
+
+    if "satisfaction" in columns:
+        df["score"] = _parse_score(raw[columns["satisfaction"]].reset_index(drop=True))
+    else:
+        df["score"] = np.nan
+    if "date" in columns:
+        dates = pd.to_datetime(raw[columns["date"]].reset_index(drop=True), errors="coerce", format="mixed")
+        df["month"] = dates.dt.strftime("%Y-%m").astype("string")
+    for canon in ("branch", "channel", "customer_type"):
+        if canon in columns and columns[canon] != canon and canon not in df.columns:
+            df[canon] = df[columns[canon]]
+    return df, pii_total
+
+
+def _file_hash(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version()}
+    for pkg in ("minetools", "pandas", "numpy", "scikit-learn", "statsmodels", "jieba", "rjieba",
+                "opencc", "matplotlib", "wordcloud"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def _themes_table(df, analysed, taxonomy, model, tokens) -> pd.DataFrame:
+    keys = list(taxonomy.keys)
+    n_total = int(analysed.sum())
+    assigned = df.loc[analysed, [f"theme_{k}" for k in keys]].to_numpy()
+    top = model.top_terms([tokens[i] for i in np.flatnonzero(analysed)], assigned, n=10)
+    rows = []
+    for key in keys:
+        mask = analysed & (df[f"theme_{key}"] == 1)
+        best = df.loc[mask].sort_values(f"score_{key}", ascending=False)["record_id"].head(5)
+        theme = taxonomy.get(key)
+        rows.append({"key": key, "label_zh": theme.label_zh, "label_en": theme.label_en,
+                     "n": int(mask.sum()), "share": mask.sum() / n_total if n_total else 0.0,
+                     "top_terms": " ".join(top.get(key, [])), "example_ids": "|".join(map(str, best))})
+    other = analysed & (df[[f"theme_{k}" for k in keys]].sum(axis=1) == 0)
+    rows.append({"key": "other", "label_zh": "其他", "label_en": "Other", "n": int(other.sum()),
+                 "share": other.sum() / n_total if n_total else 0.0, "top_terms": "",
+                 "example_ids": "|".join(map(str, df.loc[other, "record_id"].head(5)))})
+    return pd.DataFrame(rows)
+
+
+def _drivers_table(df, analysed, keys, settings, warnings) -> tuple[pd.DataFrame, dict]:
+    data = df.loc[analysed]
+    if data["score"].notna().sum() == 0:
+        warnings.append("No satisfaction column or no usable scores: driver statistics not computed.")
+    else:
+        try:
+            result = drivers.analyze_drivers(
+                data, score_col="score", themes=keys, covariates=tuple(settings.covariates),
+                n_boot=settings.n_boot, min_n=settings.min_n, random_state=settings.seed)
+            return result, {k: v for k, v in result.attrs.items()}
+        except ValueError as exc:
+            warnings.append(f"Driver analysis not computed: {exc}")
+    n = len(data)
+    rows = [{"theme": k, "n": int(data[f"theme_{k}"].sum()),
+             "prevalence": data[f"theme_{k}"].mean() if n else np.nan} for k in keys]
+    out = pd.DataFrame(rows).reindex(columns=list(drivers.RESULT_COLUMNS))
+    return out, {"n": 0, "method": None}
+
+
+def run(input_path, out_dir, *, settings: Settings | None = None, progress: bool = True) -> RunResult:
+    """Run every stage on one complaint file and write the run directory ``out_dir``.
+
+    Examples
+    --------
+    >>> result = run("data/sample/complaints.csv", "out/demo")  # doctest: +SKIP
+    >>> result.drivers.sort_values("impact").head(3)             # doctest: +SKIP
+    """
+    settings = settings or Settings()
+    out = Path(out_dir)
+    stages = _Stages(7, progress)
+    warnings: list[str] = []
+    t_start = time.perf_counter()
+
+    with stages("read", str(input_path)):
+        raw = io.read_complaints(input_path, text_col=settings.text_col, score_col=settings.score_col,
+                                 date_col=settings.date_col, sheet=settings.sheet, encoding=settings.encoding)
+        source = dict(raw.attrs["minetools"])
+    with stages("clean", f"{len(raw):,} rows"):
+        df, pii_counts = prepare(raw, settings)
+    analysed = df["status"].isin(ANALYSED).to_numpy()
+    assigned_rows = df["status"].isin(ASSIGNED).to_numpy()
+    texts = df["text_clean"].fillna("").str.slice(0, settings.max_chars)
+
+    taxonomy = load_taxonomy(settings.taxonomy)
+    keys = list(taxonomy.keys)
+    segmenter = Segmenter(backend=settings.segmenter_backend, user_dicts=settings.user_dicts,
+                          extra_stopwords=settings.extra_stopwords)
+    with stages("segment", f"{int(assigned_rows.sum()):,} texts"):
+        tokens = [[] for _ in range(len(df))]
+        idx = np.flatnonzero(assigned_rows)
+        for i, toks in zip(idx, segmenter.segment(texts.iloc[idx].tolist())):
+            tokens[i] = toks
+        df["tokens"] = pd.Series(tokens, dtype=object)
+
+    with stages("themes", "fit and assign"):
+        fit_texts = texts[analysed].tolist()
+        model = ThemeModel(taxonomy, segmenter=segmenter, random_state=settings.seed).fit(fit_texts)
+        scores = model.predict_proba(texts.iloc[idx].tolist())
+        flags = model.predict(texts.iloc[idx].tolist())
+        for key in keys:
+            df[f"theme_{key}"] = 0
+            df[f"score_{key}"] = np.nan
+            df.loc[idx, f"theme_{key}"] = flags[key].to_numpy().astype(int)
+            df.loc[idx, f"score_{key}"] = scores[key].to_numpy()
+        theme_lists = [[] for _ in range(len(df))]
+        flag_matrix = flags[keys].to_numpy()
+        for row, i in enumerate(idx):
+            chosen = [k for k, f in zip(keys, flag_matrix[row]) if f]
+            theme_lists[i] = chosen or ["other"]
+        df["themes"] = pd.Series(theme_lists, dtype=object)
+        themes = _themes_table(df, analysed, taxonomy, model, tokens)
+
+    with stages("drivers", f"{int(analysed.sum()):,} complaints"):
+        driver_table, driver_meta = _drivers_table(df, analysed, keys, settings, warnings)
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "figures").mkdir(exist_ok=True)
+    labels = {t.key: t.label_zh for t in taxonomy.themes}
+    with stages("figures"):
+        figures = {
+            "theme_shares": plots.plot_theme_shares(themes[themes["key"] != "other"]),
+            "drivers": plots.plot_drivers(driver_table, labels=labels),
+            "monthly_trend": plots.plot_monthly_trend(df.loc[analysed], keys=keys, labels=labels),
+        }
+        for name, ax in figures.items():
+            plots.save_figure(ax, out / "figures" / name)
+
+    with stages("write", str(out)):
+        ordered = df.drop(columns=["tokens", "themes"]).columns.tolist()
+        df.to_parquet(out / "complaints.parquet", index=False)
+        csv_frame = df.drop(columns=["tokens"] + [f"score_{k}" for k in keys]).copy()
+        csv_frame["themes"] = [("|".join(t)) for t in df["themes"]]
+        io.write_csv(csv_frame, out / "complaints.csv")
+        io.write_csv(themes, out / "themes.csv")
+        io.write_csv(driver_table, out / "drivers.csv")
+        model.save(out / "model")
+        counts = df["status"].value_counts().reindex(list(STATUSES), fill_value=0)
+        manifest = {
+            "minetools_version": _versions()["minetools"],
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "command": " ".join(sys.argv),
+            "input": {**source, "sha256": _file_hash(input_path), "rows": len(df)},
+            "settings": settings.to_dict(),
+            "versions": _versions(),
+            "hashes": {
+                "taxonomy": taxonomy.hash,
+                "model": model.model_hash_,
+                "bank_dict": _file_hash(Path(clean.__file__).parent / "resources" / "bank_dict.txt"),
+            },
+            "theme_model": {"adapted_to_input": True, "fitted_on": int(analysed.sum())},
+            "seed": settings.seed,
+            "rows": {"input": len(df), **{k: int(v) for k, v in counts.items()},
+                     "balanced": int(counts.sum()) == len(df)},
+            "pii_masked": pii_counts,
+            "drivers": {k: (v if not isinstance(v, (tuple, np.ndarray)) else list(v)) for k, v in driver_meta.items()},
+            "warnings": warnings,
+            "timings_s": stages.timings,
+            "columns": ordered,
+        }
+        (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+                                           encoding="utf-8")
+        report.write_report(out)
+    manifest["timings_s"]["total"] = round(time.perf_counter() - t_start, 3)
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+                                       encoding="utf-8")
+    return RunResult(out, df, themes, driver_table, manifest, model)
