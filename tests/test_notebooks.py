@@ -1,0 +1,31 @@
+"""Notebooks run top to bottom with papermill, and define no logic."""
+
+import ast
+import json
+from pathlib import Path
+
+import papermill as pm
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def _code_cells(path):
+    return [("".join(c["source"]), c) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_defines_no_function_or_class_and_has_a_parameters_cell(path):
+    cells = _code_cells(path)
+    assert "parameters" in cells[0][1]["metadata"].get("tags", [])
+    for source, _ in cells:
+        tree = ast.parse(source)
+        assert not [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda))]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_executes_on_a_sample_slice(path, sample_slice, tmp_path):
+    pm.execute_notebook(str(path), str(tmp_path / path.name), kernel_name="python3", progress_bar=False,
+                        parameters={"input_path": str(sample_slice), "out_dir": str(tmp_path / "run")},
+                        cwd=str(path.parent.parent))
+    assert (tmp_path / "run" / "report.html").exists()
