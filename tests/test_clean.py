@@ -123,9 +123,15 @@ def test_classify_text_gives_every_row_a_status(text, status):
 
 
 def test_mark_duplicates_points_to_first_occurrence_ignoring_punctuation():
-    texts = pd.Series(["排队太久了！", "柜员态度差", "排队太久了", "排队 太久了。。", "新的投诉"])
+    long = "我在城东支行排队等了一个多小时，窗口只开了一个，太离谱了"
+    texts = pd.Series([long + "！", "柜员态度差", long, long.replace("，", " ") + "。。", "新的投诉"])
     eligible = pd.Series([True, True, True, False, True])
     first = clean.mark_duplicates(texts, eligible)
     assert pd.isna(first[0]) and pd.isna(first[1]) and first[2] == 0
     assert pd.isna(first[3])  # not eligible (e.g. empty) → never a duplicate
     assert pd.isna(first[4])
+
+
+def test_short_identical_comments_from_different_customers_are_not_duplicates():
+    texts = pd.Series(["排队太久了！", "排队太久了！", "排队太久了"])
+    assert clean.mark_duplicates(texts, pd.Series([True] * 3)).isna().all()

@@ -217,16 +217,22 @@ def _dedup_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text).lower()
 
 
-def mark_duplicates(texts: pd.Series, eligible: pd.Series) -> pd.Series:
+def mark_duplicates(texts: pd.Series, eligible: pd.Series, *, min_chars: int = 20) -> pd.Series:
     """For each eligible row, the index label of an earlier row with the same normalised text.
+
+    Texts shorter than ``min_chars`` (after removing punctuation and spaces) are never
+    duplicates: short survey comments such as "排队太久了" are written identically by
+    different customers and each one counts.
 
     Returns a Series aligned with ``texts`` holding the first occurrence's label, or NA.
     """
-    keys = texts.where(eligible).map(lambda t: _dedup_key(t) if isinstance(t, str) else None)
-    first = {}
+    first: dict[str, object] = {}
     out = pd.Series(pd.NA, index=texts.index, dtype="object")
-    for label, key in keys.items():
-        if not key:
+    for label, text, ok in zip(texts.index, texts.tolist(), eligible.tolist()):
+        if not ok or not isinstance(text, str):
+            continue
+        key = _dedup_key(text)
+        if len(key) < min_chars:
             continue
         if key in first:
             out[label] = first[key]

@@ -24,7 +24,7 @@ from minetools import clean, drivers, io, plots, report
 from minetools.config import Settings
 from minetools.segment import Segmenter
 from minetools.taxonomy import load_taxonomy
-from minetools.themes import ThemeModel
+from minetools.themes import ThemeModel, top_terms
 
 __all__ = ["run", "RunResult", "prepare", "STATUSES", "ANALYSED"]
 
@@ -154,11 +154,11 @@ def _versions() -> dict:
     return out
 
 
-def _themes_table(df, analysed, taxonomy, model, tokens) -> pd.DataFrame:
+def _themes_table(df, analysed, taxonomy, tokens) -> pd.DataFrame:
     keys = list(taxonomy.keys)
     n_total = int(analysed.sum())
     assigned = df.loc[analysed, [f"theme_{k}" for k in keys]].to_numpy()
-    top = model.top_terms([tokens[i] for i in np.flatnonzero(analysed)], assigned, n=10)
+    top = top_terms([tokens[i] for i in np.flatnonzero(analysed)], assigned, n=10)
     rows = []
     for key in keys:
         mask = analysed & (df[f"theme_{key}"] == 1)
@@ -244,7 +244,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, progress: bool
             chosen = [k for k, f in zip(keys, flag_matrix[row]) if f]
             theme_lists[i] = chosen or ["other"]
         df["themes"] = pd.Series(theme_lists, dtype=object)
-        themes = _themes_table(df, analysed, taxonomy, model, tokens)
+        themes = _themes_table(df, analysed, taxonomy, tokens)
 
     with stages("drivers", f"{int(analysed.sum()):,} complaints"):
         driver_table, driver_meta = _drivers_table(df, analysed, keys, settings, warnings)

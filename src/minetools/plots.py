@@ -14,7 +14,8 @@ import pandas as pd
 
 from minetools.fonts import use_cjk_font
 
-__all__ = ["plot_theme_shares", "plot_drivers", "plot_monthly_trend", "save_figure"]
+__all__ = ["plot_theme_shares", "plot_drivers", "plot_monthly_trend", "monthly_theme_shares", "biggest_spike",
+           "save_figure"]
 
 _RED, _GREY, _BLUE = "#c0392b", "#b3b3b3", "#2e6da4"
 
@@ -87,32 +88,56 @@ def plot_monthly_trend(df: pd.DataFrame, *, keys, labels: dict[str, str] | None 
         ax.text(0.5, 0.5, "无日期数据，无法显示趋势", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return ax
-    cols = [f"theme_{k}" for k in keys]
-    monthly = df.groupby("month")[cols].mean().sort_index()
-    monthly.columns = list(keys)
+    monthly = monthly_theme_shares(df, keys)
     chosen = monthly.mean().sort_values(ascending=False).index[:top]
+    spike = biggest_spike(monthly)
     half = len(monthly) // 2
     rise = (monthly.iloc[half:].mean() - monthly.iloc[:half].mean()) if half else monthly.iloc[0] * 0
-    riser = rise.idxmax()
-    shown = list(dict.fromkeys([*chosen, riser]))
+    focus = spike["theme"] if spike else rise.idxmax()
+    shown = list(dict.fromkeys([*chosen, focus]))
     x = np.arange(len(monthly))
     for key in shown:
-        ax.plot(x, monthly[key], marker="o", ms=3, lw=2.2 if key == riser else 1.2,
-                label=_labels([key], labels)[0], color=_RED if key == riser else None)
+        ax.plot(x, monthly[key], marker="o", ms=3, lw=2.4 if key == focus else 1.2,
+                label=_labels([key], labels)[0], color=_RED if key == focus else None)
     step = max(1, len(monthly) // 12)
     ax.set_xticks(x[::step], monthly.index[::step], rotation=45, ha="right")
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     ax.legend(frameon=False, ncol=min(len(shown), 5), loc="upper left", fontsize=9)
-    riser_name = _labels([riser], labels)[0]
-    if half and rise[riser] > 0:
-        before, after = monthly[riser].iloc[:half].mean(), monthly[riser].iloc[half:].mean()
-        title = f"{riser_name}占比上升最多：由前半期{before:.0%}升至后半期{after:.0%}"
+    name = _labels([focus], labels)[0]
+    if spike:
+        ax.annotate(f"{spike['month']}", (list(monthly.index).index(spike["month"]), spike["share"]),
+                    textcoords="offset points", xytext=(8, 0), color=_RED, fontsize=9)
+        title = f"{name}在{spike['month']}激增：占当月投诉{spike['share']:.0%}（平时约{spike['usual']:.0%}）"
+    elif half and rise[focus] > 0:
+        before, after = monthly[focus].iloc[:half].mean(), monthly[focus].iloc[half:].mean()
+        title = f"{name}占比上升最多：由前半期{before:.0%}升至后半期{after:.0%}"
     else:
         title = "各主题月度占比"
     ax.set_title(title, loc="left")
     ax.set_ylabel("当月投诉中的占比")
     ax.spines[["top", "right"]].set_visible(False)
     return ax
+
+
+def monthly_theme_shares(df: pd.DataFrame, keys) -> pd.DataFrame:
+    """Share of each month's complaints that carry each theme (rows: months, columns: keys)."""
+    monthly = df.groupby("month")[[f"theme_{k}" for k in keys]].mean().sort_index()
+    monthly.columns = list(keys)
+    return monthly
+
+
+def biggest_spike(monthly: pd.DataFrame, *, ratio: float = 2.0, min_share: float = 0.05) -> dict | None:
+    """The month where a theme's share most exceeds its usual (median) share, if ≥ ``ratio`` times it."""
+    if len(monthly) < 6:
+        return None
+    usual = monthly.median()
+    lift = monthly / usual.where(usual > 0)
+    lift = lift.where(monthly >= min_share)
+    if lift.isna().all().all() or lift.max().max() < ratio:
+        return None
+    theme = lift.max().idxmax()
+    month = lift[theme].idxmax()
+    return {"theme": theme, "month": month, "share": float(monthly.loc[month, theme]), "usual": float(usual[theme])}
 
 
 def save_figure(ax, path_stem, *, dpi: int = 200) -> list[str]:
