@@ -61,6 +61,10 @@ def test_themes_csv_lists_every_theme_with_terms_and_examples(run_dir):
     themes = pd.read_csv(run_dir / "themes.csv", encoding="utf-8-sig", keep_default_na=False)
     assert themes["key"].tolist()[:12] == KEYS
     assert list(themes.columns) == ["key", "label_zh", "label_en", "n", "share", "top_terms", "example_ids"]
+    frequent = themes[(themes["key"] != "other") & (themes["n"] >= 20)]
+    assert len(frequent) >= 6
+    assert (frequent["top_terms"].str.split().str.len() >= 3).all()
+    assert (frequent["example_ids"].str.len() > 0).all()
 
 
 def test_manifest_accounts_for_every_row(run_dir, sample_slice):
@@ -90,3 +94,4 @@ def test_report_html_embeds_its_figures_and_findings(run_dir):
     assert html.count("data:image/png;base64,") == 3
     assert "需要立即关注的三件事" in html and "要点 1" in html
     assert 'src="http' not in html  # opens offline
+    assert "@font-face{font-family:'minetools-cjk'" in html  # Chinese shows even without a system CJK font

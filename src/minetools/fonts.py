@@ -7,11 +7,13 @@ draws boxes instead of Chinese.
 
 from __future__ import annotations
 
+import base64
+import io
 import logging
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["SYSTEM_CANDIDATES", "resolve_cjk_font", "use_cjk_font"]
+__all__ = ["SYSTEM_CANDIDATES", "resolve_cjk_font", "use_cjk_font", "font_face_css"]
 
 SYSTEM_CANDIDATES = (
     "Noto Sans CJK SC",
@@ -63,3 +65,47 @@ def use_cjk_font(preferred: str | None = None) -> str:
     # the bundled variable font has one registered weight; do not log a fallback per text
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     return path
+
+
+def font_face_css(text: str, *, family: str = "minetools-cjk") -> str:
+    """An ``@font-face`` rule embedding the CJK font, cut down to the characters of ``text``.
+
+    A report that carries its own font shows Chinese on machines (and headless browsers)
+    without any CJK font installed; the subset keeps the file small (a few hundred KB).
+    Returns "" when the font cannot be subset, so the page falls back to system fonts.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont, TTLibError
+
+    _, path = resolve_cjk_font()
+    chars = {c for c in text if ord(c) > 126} | {chr(c) for c in range(32, 127)}
+    try:
+        if path.lower().endswith((".ttc", ".otc")):
+            font = _collection_face(path)
+        else:
+            font = TTFont(path)
+        options = subset.Options()
+        options.layout_features = ["*"]
+        options.notdef_outline = True
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text="".join(sorted(chars)))
+        subsetter.subset(font)
+        buffer = io.BytesIO()
+        font.save(buffer)
+    except (TTLibError, OSError, KeyError, AssertionError):
+        return ""
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    weights = "100 900" if "fvar" in font else "normal"
+    return (f"@font-face{{font-family:'{family}';font-weight:{weights};"
+            f"src:url(data:font/otf;base64,{data}) format('opentype');}}")
+
+
+def _collection_face(path: str):
+    """The Simplified-Chinese face of a font collection (else its first face)."""
+    from fontTools.ttLib import TTCollection
+
+    faces = TTCollection(path).fonts
+    for face in faces:
+        if face["name"].getDebugName(1) in ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN"):
+            return face
+    return faces[0]

@@ -157,7 +157,8 @@ def _versions() -> dict:
 def _themes_table(df, analysed, taxonomy, tokens) -> pd.DataFrame:
     keys = list(taxonomy.keys)
     n_total = int(analysed.sum())
-    assigned = df.loc[analysed, [f"theme_{k}" for k in keys]].to_numpy()
+    assigned = df.loc[analysed, [f"theme_{k}" for k in keys]]
+    assigned.columns = keys
     top = top_terms([tokens[i] for i in np.flatnonzero(analysed)], assigned, n=10)
     rows = []
     for key in keys:

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from minetools.fonts import font_face_css
+
 __all__ = ["key_findings", "write_report"]
 
 _FIGURES = [
@@ -81,7 +83,7 @@ def _img(path: Path) -> str:
 
 
 _CSS = """
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
+body{font-family:"minetools-cjk","Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
 max-width:1060px;margin:24px auto;padding:0 20px;color:#222;line-height:1.55}
 h1{font-size:26px;margin-bottom:4px} h2{border-bottom:2px solid #2e6da4;padding-bottom:4px;margin-top:36px}
 .meta{color:#666;font-size:13px}
@@ -209,6 +211,8 @@ def write_report(run_dir) -> tuple[Path, Path]:
     drivers = pd.read_csv(run_dir / "drivers.csv", encoding="utf-8-sig")
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     html_path = run_dir / "report.html"
-    html_path.write_text(_render_html(run_dir, complaints, themes, drivers, manifest), encoding="utf-8")
+    page = _render_html(run_dir, complaints, themes, drivers, manifest)
+    page = page.replace("<style>", "<style>" + font_face_css(page), 1)  # Chinese shows without system fonts
+    html_path.write_text(page, encoding="utf-8")
     _write_pdf(run_dir, themes, drivers, manifest)
     return html_path, run_dir / "report.pdf"
