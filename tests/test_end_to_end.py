@@ -1,10 +1,12 @@
 """End to end: the CLI on a slice of the sample writes the run directory DESIGN.md defines."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
 
+from minetools.clean import _luhn
 from minetools.cli import main
 from minetools.taxonomy import load_taxonomy
 from tests.conftest import SECRETS
@@ -87,6 +89,19 @@ def test_no_personal_number_from_the_input_appears_in_any_output_file(run_dir):
     table = pd.read_parquet(run_dir / "complaints.parquet").astype(str).to_csv()
     for secret in SECRETS.values():
         assert secret not in table
+
+
+def test_no_personal_number_written_by_the_generator_leaks_either(sample_slice, run_dir):
+    """Mobile, card and ID numbers in the sample rows themselves (found by pattern) are masked everywhere."""
+    texts = " ".join(pd.read_csv(sample_slice, dtype=str, keep_default_na=False)["text"])
+    numbers = set(re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", texts))
+    numbers |= {n for n in re.findall(r"(?<!\d)\d{16,19}(?!\d)", texts) if _luhn(n)}
+    numbers |= set(re.findall(r"(?<!\d)\d{17}[\dX](?!\d)", texts))
+    assert len(numbers) >= 20  # the slice really carries personal data
+    blobs = [p.read_bytes() for p in run_dir.rglob("*") if p.is_file()]
+    blobs.append(pd.read_parquet(run_dir / "complaints.parquet").astype(str).to_csv().encode())
+    leaked = {n for n in numbers if any(n.encode() in b for b in blobs)}
+    assert leaked == set()
 
 
 def test_report_html_embeds_its_figures_and_findings(run_dir):

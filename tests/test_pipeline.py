@@ -1,0 +1,46 @@
+"""Pipeline on inputs users actually have: Chinese headers, GBK, no satisfaction column."""
+
+import pandas as pd
+import pytest
+
+from minetools.config import Settings
+from minetools.datasets import load_sample
+from minetools.pipeline import STATUSES, run
+
+
+@pytest.fixture(scope="module")
+def chinese_export(tmp_path_factory):
+    """300 sample complaints re-exported as a GBK CSV with Chinese headers and no satisfaction."""
+    df = load_sample().head(300)
+    export = pd.DataFrame({"工单号": df["id"], "投诉内容": df["text"], "受理时间": df["received_at"],
+                           "网点": df["branch"], "渠道": df["channel"]})
+    export.loc[5, "投诉内容"] = ""
+    path = tmp_path_factory.mktemp("gbk") / "导出.csv"
+    path.write_bytes(export.to_csv(index=False).encode("gb18030"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def result(chinese_export, tmp_path_factory):
+    return run(chinese_export, tmp_path_factory.mktemp("out"), settings=Settings(n_boot=20), progress=False)
+
+
+def test_gbk_export_with_chinese_headers_keeps_every_row(result):
+    assert len(result.complaints) == 300
+    assert result.manifest["input"]["encoding"] == "gb18030"
+    assert result.manifest["input"]["columns"]["text"] == "投诉内容"
+    assert result.complaints.loc[5, "status"] == "empty"
+    assert sum(result.manifest["rows"][s] for s in STATUSES) == 300
+
+
+def test_canonical_columns_are_added_beside_the_originals(result):
+    df = result.complaints
+    assert {"工单号", "投诉内容", "受理时间", "网点", "渠道"} <= set(df.columns)
+    assert (df["branch"] == df["网点"]).all() and df["month"].str.match(r"20\d\d-\d\d").all()
+
+
+def test_without_satisfaction_the_run_still_writes_drivers_with_a_warning(result):
+    drivers = pd.read_csv(result.out_dir / "drivers.csv", encoding="utf-8-sig")
+    assert len(drivers) == 12 and drivers["n"].sum() > 0 and drivers["effect"].isna().all()
+    assert any("satisfaction" in w for w in result.manifest["warnings"])
+    assert (result.out_dir / "report.html").exists() and (result.out_dir / "figures" / "drivers.png").exists()
