@@ -51,3 +51,13 @@ def test_debug_flag_shows_the_traceback(tmp_path):
 def test_report_on_a_non_run_directory_is_an_error(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "not a run directory" in capsys.readouterr().err
+
+
+def test_malformed_taxonomy_in_config_is_a_clear_error(tmp_path, capsys):
+    data = tmp_path / "c.csv"
+    data.write_text("投诉内容\n排队太久了，等了一个小时\n", encoding="utf-8")
+    (tmp_path / "tax.yml").write_text("themes:\n  - key: queuing\n", encoding="utf-8")
+    (tmp_path / "cfg.toml").write_text('taxonomy = "tax.yml"\n', encoding="utf-8")
+    assert main(["run", str(data), "--out", str(tmp_path / "o"), "--config", str(tmp_path / "cfg.toml"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "tax.yml" in err and "queuing" in err and "Traceback" not in err

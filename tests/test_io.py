@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from minetools.io import InputError, read_complaints, write_csv
+from minetools.io import InputError, canonical_frame, parse_dates, parse_scores, read_complaints, write_csv
 
 ROWS = pd.DataFrame({
     "投诉编号": ["A1", "A2", "A3"],
@@ -44,6 +44,92 @@ def test_every_format_and_encoding_reads_to_the_same_table(tmp_path, fmt, suffix
     assert df.attrs["minetools"]["columns"]["satisfaction"] == "满意度"
     assert df.attrs["minetools"]["columns"]["date"] == "受理时间"
     assert df.attrs["minetools"]["columns"]["branch"] == "网点"
+
+
+@pytest.mark.parametrize("fmt, suffix, encoding", [
+    ("csv", ".csv", "gbk"), ("csv", ".csv", "utf-16"), ("xlsx", ".xlsx", None), ("parquet", ".parquet", None),
+    ("jsonl", ".jsonl", None), ("tsv", ".tsv", "utf-8-sig"),
+])
+def test_every_format_gives_the_same_canonical_table(tmp_path, fmt, suffix, encoding):
+    reference = tmp_path / "ref.csv"
+    _write(ROWS, reference, "csv")
+    expected = canonical_frame(read_complaints(reference))
+    path = tmp_path / f"export{suffix}"
+    _write(ROWS, path, fmt, encoding or "utf-8")
+    got = canonical_frame(read_complaints(path))
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["score"].tolist() == [2.0, 1.0, 3.0]
+    assert got["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-05", "2024-03-06", "2024-03-07"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2024-03-05 14:22", "2024-03-05 14:22"), ("2024/3/5", "2024-03-05 00:00"), ("2024年3月5日", "2024-03-05 00:00"),
+    ("2024年3月5日 9:05", "2024-03-05 09:05"), ("2024.03.05", "2024-03-05 00:00"), ("20240305", "2024-03-05 00:00"),
+    ("45356", "2024-03-05 00:00"), ("45356.5", "2024-03-05 12:00"),
+])
+def test_parse_dates_reads_the_forms_exports_use(value, expected):
+    dates, issues = parse_dates(pd.Series([value]))
+    assert dates[0].strftime("%Y-%m-%d %H:%M") == expected and pd.isna(issues[0])
+
+
+def test_unparseable_dates_are_flagged_and_blanks_are_not():
+    dates, issues = parse_dates(pd.Series(["不详", "", None, "2024-13-45"]))
+    assert dates.isna().all()
+    assert issues[0] == "unparseable date '不详'" and pd.isna(issues[1]) and pd.isna(issues[2])
+    assert issues[3].startswith("unparseable date")
+
+
+@pytest.mark.parametrize("values, scale, expected", [
+    (["1", "3", "5"], "1-5", [1.0, 3.0, 5.0]),
+    (["1", "10", "8"], "1-10", [1.0, 5.0, 1 + 4 * 7 / 9]),
+    (["0", "10", "5"], "0-10", [1.0, 5.0, 3.0]),
+    (["0", "100", "75"], "0-100", [1.0, 5.0, 4.0]),
+    (["非常满意", "基本满意", "非常不满意"], "1-5", [5.0, 3.0, 1.0]),
+    (["满意", "不满意", "满意"], "binary", [5.0, 1.0, 5.0]),
+    (["5分", "4", "2"], "1-5", [5.0, 4.0, 2.0]),
+])
+def test_parse_scores_detects_the_scale_and_maps_to_1_to_5(values, scale, expected):
+    scores, issues, used = parse_scores(pd.Series(values))
+    assert used == scale
+    assert scores.tolist() == pytest.approx(expected)
+    assert issues.isna().all()
+
+
+def test_a_stray_typo_does_not_change_the_detected_scale():
+    scores, issues, used = parse_scores(pd.Series(["4"] * 60 + ["7"]))
+    assert used == "1-5" and pd.isna(scores.iloc[-1]) and "outside the 1-5 scale" in issues.iloc[-1]
+
+
+def test_scores_that_cannot_be_read_are_flagged_not_silently_missing():
+    scores, issues, _ = parse_scores(pd.Series(["3", "未回访", "很好吧", "", "9"]), scale="1-5")
+    assert scores[0] == 3 and scores[1:].isna().all()
+    assert issues[1] == "no survey response (未回访)"
+    assert issues[2] == "unparseable satisfaction '很好吧'"
+    assert pd.isna(issues[3])
+    assert issues[4] == "outside the 1-5 scale (9)"
+
+
+def test_stated_scale_overrides_detection():
+    scores, _, used = parse_scores(pd.Series(["1", "2", "3"]), scale="1-10")
+    assert used == "1-10" and scores.tolist() == pytest.approx([1.0, 1 + 4 / 9, 1 + 8 / 9])
+
+
+def test_workbook_sheet_with_complaints_is_found_and_named(tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"说明": ["导出说明"]}).to_excel(writer, sheet_name="说明", index=False)
+        ROWS.to_excel(writer, sheet_name="投诉明细", index=False)
+    df = read_complaints(path)
+    assert df.attrs["minetools"]["sheet"] == "投诉明细" and len(df) == 3
+    with pytest.raises(InputError, match="Sheets: 说明, 投诉明细"):
+        read_complaints(path, sheet="汇总")
+
+
+def test_bad_jsonl_line_is_named(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"投诉内容": "排队太久"}\n{"投诉内容": 坏\n', encoding="utf-8")
+    with pytest.raises(InputError, match="line 2"):
+        read_complaints(path)
 
 
 def test_gbk_bytes_are_read_as_gb18030(tmp_path):

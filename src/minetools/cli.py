@@ -68,7 +68,9 @@ def _add_run_options(p):
     p.add_argument("--text-col", help="column holding the complaint text (default: detected from the header)")
     p.add_argument("--score-col", help="column holding satisfaction (default: detected)")
     p.add_argument("--date-col", help="column holding the date (default: detected)")
-    p.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
+    p.add_argument("--score-scale", choices=["1-5", "1-10", "0-10", "0-100", "binary"],
+                   help="scale of the satisfaction column (default: detected from its values)")
+    p.add_argument("--sheet", help="Excel sheet name (default: the first sheet with a complaint-text column)")
     p.add_argument("--encoding", help="text-file encoding (default: detected; GB18030 preferred for Chinese)")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
     p.add_argument("--keep-raw-text", action="store_true", default=None,
@@ -82,6 +84,7 @@ def _run(args) -> int:
 
     settings = load_settings(args.config, text_col=args.text_col, score_col=args.score_col,
                              date_col=args.date_col, sheet=args.sheet, encoding=args.encoding,
+                             score_scale=args.score_scale,
                              seed=args.seed, keep_raw_text=args.keep_raw_text)
     result = run(args.input, args.out, settings=settings, progress=not args.quiet)
     _summary(result)

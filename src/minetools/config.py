@@ -6,6 +6,7 @@ default, so a file only lists what it changes::
     # minetools.toml
     text_col = "投诉内容"
     score_col = "满意度"
+    score_scale = "1-10"     # else detected: 1-5, 1-10, 0-10, 0-100, binary
     seed = 7
     user_dicts = ["my_words.txt"]   # relative to the config file
     min_n = 30
@@ -35,6 +36,7 @@ class Settings:
     date_col: str | None = None
     sheet: str | int | None = None
     encoding: str | None = None
+    score_scale: str | None = None
     taxonomy: str | None = None
     user_dicts: list[str] = field(default_factory=list)
     extra_stopwords: list[str] = field(default_factory=list)

@@ -34,10 +34,6 @@ ANALYSED = ("ok", "truncated")
 #: statuses whose rows get tokens and themes
 ASSIGNED = ("ok", "truncated", "duplicate")
 
-_SCORE_WORDS = {"非常满意": 5, "很满意": 5, "满意": 4, "比较满意": 4, "基本满意": 3, "一般": 3,
-                "不太满意": 2, "不满意": 2, "很不满意": 1, "非常不满意": 1}
-
-
 @dataclass
 class RunResult:
     """What a run produced; the same tables are in ``out_dir``."""
@@ -76,19 +72,12 @@ class _Stages:
         return _Stage()
 
 
-def _parse_score(values: pd.Series) -> pd.Series:
-    """Satisfaction as numbers (1–5); survey words mapped; blanks and unparseable values → NaN."""
-    text = values.astype("string").str.strip()
-    score = pd.to_numeric(text, errors="coerce")
-    words = text.map(_SCORE_WORDS.get, na_action="ignore")
-    return score.fillna(pd.to_numeric(words, errors="coerce")).astype(float)
-
-
-def prepare(raw: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict]:
-    """Mask personal data, clean text, add canonical columns, and give every row a status.
+def prepare(raw: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict, dict]:
+    """Mask personal data, clean text, parse scores and dates, and give every row a status.
 
     Returns the frame (original columns first, PII masked in every text column unless
-    ``settings.keep_raw_text``) and the PII counts per type.
+    ``settings.keep_raw_text``), the PII counts per type, and a summary of parsing
+    (satisfaction scale, missing and unparseable scores and dates).
     """
     columns = raw.attrs["minetools"]["columns"]
     text_col = columns["text"]
@@ -126,17 +115,22 @@ def prepare(raw: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict]:
     df.loc[dup, "status"] = "duplicate"
     df.loc[dup, "status_reason"] = "same text as record " + df.loc[dup, "duplicate_of"].astype(str)
 
-    if "satisfaction" in columns:
-        df["score"] = _parse_score(raw[columns["satisfaction"]].reset_index(drop=True))
-    else:
-        df["score"] = np.nan
-    if "date" in columns:
-        dates = pd.to_datetime(raw[columns["date"]].reset_index(drop=True), errors="coerce", format="mixed")
-        df["month"] = dates.dt.strftime("%Y-%m").astype("string")
-    for canon in ("branch", "channel", "customer_type"):
-        if canon in columns and columns[canon] != canon and canon not in df.columns:
-            df[canon] = df[columns[canon]]
-    return df, pii_total
+    canon = io.canonical_frame(raw.reset_index(drop=True), scale=settings.score_scale)
+    df["score"] = canon["score"]
+    df["score_issue"] = canon["score_issue"].astype("string")
+    df["date_issue"] = canon["date_issue"].astype("string")
+    df["month"] = canon["date"].dt.strftime("%Y-%m").astype("string")
+    for role in ("branch", "channel", "customer_type"):
+        if role in columns and columns[role] != role and role not in df.columns:
+            df[role] = canon[role]
+    parsing = {
+        "score_scale": canon.attrs["score_scale"],
+        "score_missing": int(canon["score"].isna().sum()),
+        "score_issues": int(canon["score_issue"].notna().sum()),
+        "date_missing": int(canon["date"].isna().sum()) if "date" in columns else None,
+        "date_issues": int(canon["date_issue"].notna().sum()),
+    }
+    return df, pii_total, parsing
 
 
 def _file_hash(path) -> str:
@@ -213,7 +207,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, progress: bool
                                  date_col=settings.date_col, sheet=settings.sheet, encoding=settings.encoding)
         source = dict(raw.attrs["minetools"])
     with stages("clean", f"{len(raw):,} rows"):
-        df, pii_counts = prepare(raw, settings)
+        df, pii_counts, parsing = prepare(raw, settings)
     analysed = df["status"].isin(ANALYSED).to_numpy()
     assigned_rows = df["status"].isin(ASSIGNED).to_numpy()
     texts = df["text_clean"].fillna("").str.slice(0, settings.max_chars)
@@ -289,6 +283,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, progress: bool
             "rows": {"input": len(df), **{k: int(v) for k, v in counts.items()},
                      "balanced": int(counts.sum()) == len(df)},
             "pii_masked": pii_counts,
+            "parsing": parsing,
             "drivers": {k: (v if not isinstance(v, (tuple, np.ndarray)) else list(v)) for k, v in driver_meta.items()},
             "warnings": warnings,
             "timings_s": stages.timings,

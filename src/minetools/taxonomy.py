@@ -29,6 +29,8 @@ from typing import Any, Iterator
 
 import yaml
 
+from minetools.config import MinetoolsError
+
 __all__ = ["Theme", "Taxonomy", "TaxonomyError", "load_taxonomy", "DEFAULT_TAXONOMY"]
 
 DEFAULT_TAXONOMY = "taxonomy.yml"
@@ -42,7 +44,7 @@ RULE_FLAGS = re.IGNORECASE
 MASK_CHAR = "\u2591"
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(MinetoolsError, ValueError):
     """Raised when a taxonomy file is malformed."""
 
 
