@@ -87,6 +87,7 @@ def test_collapse_punctuation_keeps_emoji(text_in, text_out):
     (f"身份证{ID18}", "身份证[身份证号]"),
     ("邮箱 zhang.san@example.com 联系", "邮箱 [邮箱] 联系"),
     ("座机010-62345678", "座机[固话]"),
+    ("老身份证号110105491231002", "老身份证号[身份证号]"),
     ("姓名：王小明，反映排队", "姓名：[姓名]，反映排队"),
     ("尾号1234的卡", "尾号1234的卡"),           # a card's last four digits are not personal data
     ("等了45分钟，前面20个人", "等了45分钟，前面20个人"),

@@ -186,3 +186,16 @@ def test_write_csv_neutralises_formula_cells_and_opens_in_excel(tmp_path):
     back = pd.read_csv(path, encoding="utf-8-sig")
     assert back["text"].tolist() == ["'=HYPERLINK(1)", "'+1", "正常"]
     assert back["effect"].tolist() == [-0.5, 0.1, 0.2]   # numbers are not touched
+
+
+@pytest.mark.parametrize("header, role", [
+    ("回访满意度", "satisfaction"), ("客户评价结果", "satisfaction"), ("投诉内容摘要", "text"),
+    ("来电时间", "date"), ("所属网点名称", "branch"), ("进线渠道", "channel"),
+])
+def test_headers_containing_a_role_word_are_recognised(tmp_path, header, role):
+    df = pd.DataFrame({"备注": ["x"], header: ["4"]})
+    if role != "text":
+        df["投诉描述"] = ["排队太久"]
+    path = tmp_path / "h.csv"
+    _write(df, path, "csv")
+    assert read_complaints(path).attrs["minetools"]["columns"][role] == header

@@ -44,3 +44,30 @@ def test_without_satisfaction_the_run_still_writes_drivers_with_a_warning(result
     assert len(drivers) == 12 and drivers["n"].sum() > 0 and drivers["effect"].isna().all()
     assert any("satisfaction" in w for w in result.manifest["warnings"])
     assert (result.out_dir / "report.html").exists() and (result.out_dir / "figures" / "drivers.png").exists()
+
+
+def _frame(texts):
+    df = pd.DataFrame({"投诉内容": texts, "联系电话": ["13912345678"] * len(texts)})
+    df.attrs["minetools"] = {"columns": {"text": "投诉内容"}}
+    return df
+
+
+def test_raw_text_is_masked_unless_keep_raw_text_is_asked_for():
+    from minetools.pipeline import prepare
+
+    texts = ["我的电话13812345678，排队等了一个小时"]
+    masked, counts, _ = prepare(_frame(texts), Settings())
+    assert "13812345678" not in masked["投诉内容"][0] and "[手机号]" in masked["投诉内容"][0]
+    assert masked["联系电话"][0] == "[手机号]"            # personal data in other columns too
+    assert counts["手机号"] == 2
+    kept, _, _ = prepare(_frame(texts), Settings(keep_raw_text=True))
+    assert kept["投诉内容"][0] == texts[0]
+    assert kept["联系电话"][0] == "[手机号]"              # only the text column is kept raw
+    assert "13812345678" not in kept["text_clean"][0]    # analysis text is always masked
+
+
+def test_long_texts_are_analysed_truncated_and_flagged():
+    from minetools.pipeline import prepare
+
+    out, _, _ = prepare(_frame(["排队" * 40]), Settings(max_chars=50))
+    assert out["status"][0] == "truncated" and "50" in out["status_reason"][0]

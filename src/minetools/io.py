@@ -36,7 +36,7 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "text": ("text", "content", "complaint", "complaint_text", "description", "comment", "投诉内容",
              "投诉描述", "问题描述", "客户诉求", "诉求内容", "内容", "描述", "投诉详情", "反馈内容",
              "意见内容", "留言", "评论", "工单内容"),
-    "satisfaction": ("satisfaction", "score", "rating", "csat", "满意度", "评分", "回访结果", "满意度评价",
+    "satisfaction": ("satisfaction", "score", "rating", "csat", "满意度", "评分", "回访结果", "满意度评价", "回访满意度",
                      "客户满意度", "评价", "打分"),
     "date": ("date", "created_at", "received_at", "日期", "投诉日期", "受理时间", "受理日期", "投诉时间",
              "创建时间", "提交时间", "时间"),
@@ -44,6 +44,17 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "channel": ("channel", "source", "渠道", "来源", "投诉渠道", "受理渠道"),
     "customer_type": ("customer_type", "segment", "客户类型", "客户类别", "客户分类"),
     "id": ("id", "record_id", "ticket_id", "编号", "工单号", "投诉编号", "序号", "单号"),
+}
+
+#: Second pass: a header that contains one of these stems takes the role (e.g. 回访满意度, 投诉内容摘要).
+COLUMN_STEMS: dict[str, tuple[str, ...]] = {
+    "text": ("内容", "描述", "诉求", "详情", "正文", "content", "text", "description"),
+    "satisfaction": ("满意", "评分", "评价", "score", "rating", "satisf"),
+    "date": ("时间", "日期", "date", "time"),
+    "branch": ("网点", "机构", "支行", "branch"),
+    "channel": ("渠道", "来源", "channel"),
+    "customer_type": ("客户类", "客户分", "segment"),
+    "id": ("编号", "单号", "工单号", "流水号", "ticket"),
 }
 
 _FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".xlsx": "excel", ".xlsm": "excel",
@@ -236,6 +247,14 @@ def map_columns(df: pd.DataFrame, *, path=None, text_col=None, score_col=None, d
         for name in names:
             col = normalized.get(_norm(name))
             if col is not None and col not in taken:
+                found[canon] = col
+                taken.add(col)
+                break
+    for canon, stems in COLUMN_STEMS.items():
+        if canon in found:
+            continue
+        for col in df.columns:
+            if col not in taken and any(stem in _norm(col) for stem in stems):
                 found[canon] = col
                 taken.add(col)
                 break
