@@ -110,3 +110,60 @@ def test_report_html_embeds_its_figures_and_findings(run_dir):
     assert "需要立即关注的三件事" in html and "要点 1" in html
     assert 'src="http' not in html  # opens offline
     assert "@font-face{font-family:'minetools-cjk'" in html  # Chinese shows even without a system CJK font
+
+
+def test_apply_with_the_saved_model_gives_the_same_themes_for_the_same_text(sample_slice, run_dir, tmp_path):
+    first = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert main(["apply", str(sample_slice), "--model", str(run_dir / "model"), "--out", str(tmp_path / "a"),
+                 "--quiet"]) == 0
+    again = json.loads((tmp_path / "a" / "manifest.json").read_text(encoding="utf-8"))
+    assert again["theme_model"]["adapted_to_input"] is False
+    assert again["hashes"]["model"] == first["hashes"]["model"]
+    cols = ["record_id", "status", *[f"theme_{k}" for k in KEYS], *[f"score_{k}" for k in KEYS]]
+    before = pd.read_parquet(run_dir / "complaints.parquet", columns=cols)
+    after = pd.read_parquet(tmp_path / "a" / "complaints.parquet", columns=cols)
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_apply_on_next_months_rows_reuses_the_model_unchanged(sample_slice, run_dir, tmp_path):
+    """Rows shared between two files get identical themes, whatever else the files contain."""
+    month = pd.read_csv(sample_slice, dtype=str, keep_default_na=False).iloc[100:250]
+    path = tmp_path / "next.csv"
+    month.to_csv(path, index=False)
+    assert main(["apply", str(path), "--model", str(run_dir), "--out", str(tmp_path / "n"), "--quiet"]) == 0
+    cols = [f"score_{k}" for k in KEYS]
+    before = pd.read_parquet(run_dir / "complaints.parquet", columns=cols).iloc[100:250].reset_index(drop=True)
+    after = pd.read_parquet(tmp_path / "n" / "complaints.parquet", columns=cols)
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_apply_with_a_folder_that_is_not_a_model_is_a_clear_error(sample_slice, tmp_path, capsys):
+    assert main(["apply", str(sample_slice), "--model", str(tmp_path), "--out", str(tmp_path / "x"), "--quiet"]) == 2
+    assert "Cannot use" in capsys.readouterr().err
+
+
+def test_evaluate_against_labels_writes_per_theme_scores(sample_slice, run_dir, tmp_path, capsys):
+    assert main(["evaluate", str(sample_slice), "--labels-col", "true_themes", "--model", str(run_dir / "model"),
+                 "--out", str(tmp_path / "ev"), "--quiet"]) == 0
+    report = json.loads((tmp_path / "ev" / "evaluation.json").read_text(encoding="utf-8"))
+    assert [r["theme"] for r in report["per_theme"]] == KEYS
+    assert 0.3 < report["macro_f1"] <= 1 and report["n"] > 300
+    assert set(report["close_pair_confusions"]) == {"queuing→counter_arrangement", "counter_arrangement→queuing",
+                                                    "staff_attitude→complaint_handling", "complaint_handling→staff_attitude",
+                                                    "inconsistent_info→process_complexity", "process_complexity→inconsistent_info"}
+    assert "macro-F1" in capsys.readouterr().out
+
+
+def test_evaluate_names_unknown_label_keys(tmp_path, capsys):
+    path = tmp_path / "coded.csv"
+    pd.DataFrame({"投诉内容": ["排队等了一个小时还没轮到我"] * 3, "人工主题": ["queuing", "queueing", ""]}).to_csv(path, index=False)
+    assert main(["evaluate", str(path), "--labels-col", "人工主题", "--quiet"]) == 2
+    assert "'queueing' (rows 2)" in capsys.readouterr().err
+
+
+def test_same_input_and_seed_give_identical_output(sample_slice, run_dir, tmp_path):
+    assert main(["run", str(sample_slice), "--out", str(tmp_path / "again"), "--quiet"]) == 0
+    for name in ("complaints.parquet",):
+        pd.testing.assert_frame_equal(pd.read_parquet(run_dir / name), pd.read_parquet(tmp_path / "again" / name))
+    for name in ("themes.csv", "drivers.csv", "complaints.csv"):
+        assert (run_dir / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name

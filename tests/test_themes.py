@@ -328,3 +328,17 @@ def test_top_terms_finds_distinctive_tokens():
 
 def test_negated_wait_is_not_queuing(model):
     assert "queuing" not in model.assign(["排队不到五分钟就办好了，但柜员态度很差"])[0]
+
+
+def test_evaluate_assignments_reproduces_hand_computed_scores():
+    from minetools.themes import evaluate_assignments, labels_frame
+
+    truth = labels_frame(pd.Series(["queuing|fees", "queuing", "", "counter_arrangement", "other"]),
+                         ["queuing", "fees", "counter_arrangement"])
+    pred = pd.DataFrame({"queuing": [1, 0, 1, 1, 0], "fees": [1, 0, 0, 0, 0], "counter_arrangement": [0, 0, 0, 0, 0]})
+    table, summary = evaluate_assignments(truth, pred)
+    q = table.set_index("theme").loc["queuing"]
+    assert (q["precision"], q["recall"], q["support"]) == (1 / 3, 0.5, 2)
+    assert table.set_index("theme").loc["fees", "f1"] == 1.0
+    assert summary["close_pair_confusions"]["counter_arrangement→queuing"] == 1
+    assert summary["exact_match"] == 0.4

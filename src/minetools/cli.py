@@ -18,7 +18,21 @@ EXAMPLES = {
           minetools demo                                  # run on the bundled sample into out/demo
           minetools run complaints.csv --out runs/2024-07
           minetools run export.xlsx --out runs/jul --text-col 投诉内容 --score-col 满意度
+          minetools apply aug.csv --model runs/2024-07/model --out runs/2024-08   # same themes next month
+          minetools evaluate coded.csv --labels-col 人工主题 --out eval/       # accuracy vs human coding
           minetools report runs/2024-07                   # re-render report.html/pdf""",
+    "apply": """\
+        example:
+          minetools apply 2024-08.csv --model runs/2024-07/model --out runs/2024-08
+
+        assigns themes with the saved model unchanged (same text, same themes) and writes the
+        same run directory as 'minetools run'; the model hash is in manifest.json.""",
+    "evaluate": """\
+        example:
+          minetools evaluate coded.csv --labels-col 人工主题 --out eval/2024-07
+
+        labels are theme keys joined by | (e.g. queuing|fees; empty or 'other' = none). Writes
+        evaluation.csv (per-theme precision, recall, F1, support, kappa) and evaluation.json.""",
     "run": """\
         example:
           minetools run 投诉导出.csv --out runs/2024-07 --text-col 投诉内容 --score-col 满意度 --date-col 受理时间
@@ -53,6 +67,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", required=True, help="output run directory (created if missing)")
     _add_run_options(run)
 
+    apply = sub.add_parser("apply", help="assign themes with a saved model and write a run directory",
+                           **_formatter("apply"))
+    apply.add_argument("input", help="CSV, TSV, Excel, Parquet or JSONL file of complaints")
+    apply.add_argument("--model", required=True, help="the model/ folder of an earlier run (or that run directory)")
+    apply.add_argument("--out", required=True, help="output run directory (created if missing)")
+    _add_run_options(apply)
+
+    evaluate = sub.add_parser("evaluate", help="compare assigned themes with human labels", **_formatter("evaluate"))
+    evaluate.add_argument("input", help="file with complaint texts and a column of human theme labels")
+    evaluate.add_argument("--labels-col", required=True, help="column holding the human labels (keys joined by |)")
+    evaluate.add_argument("--model", help="a saved model/ folder (default: fit on the input, as 'run' does)")
+    evaluate.add_argument("--out", help="folder for evaluation.csv and evaluation.json")
+    _add_run_options(evaluate)
+
     demo = sub.add_parser("demo", help="run on the bundled sample corpus", **_formatter("demo"))
     demo.add_argument("--out", default="out/demo", help="output run directory (default: out/demo)")
     demo.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -78,16 +106,34 @@ def _add_run_options(p):
     p.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
-def _run(args) -> int:
+def _settings(args):
     from minetools.config import load_settings
+
+    return load_settings(args.config, text_col=args.text_col, score_col=args.score_col, date_col=args.date_col,
+                         sheet=args.sheet, encoding=args.encoding, score_scale=args.score_scale,
+                         seed=args.seed, keep_raw_text=args.keep_raw_text)
+
+
+def _run(args) -> int:
     from minetools.pipeline import run
 
-    settings = load_settings(args.config, text_col=args.text_col, score_col=args.score_col,
-                             date_col=args.date_col, sheet=args.sheet, encoding=args.encoding,
-                             score_scale=args.score_scale,
-                             seed=args.seed, keep_raw_text=args.keep_raw_text)
-    result = run(args.input, args.out, settings=settings, progress=not args.quiet)
+    result = run(args.input, args.out, settings=_settings(args), model=getattr(args, "model", None),
+                 progress=not args.quiet)
     _summary(result)
+    return 0
+
+
+def _evaluate(args) -> int:
+    from minetools.pipeline import evaluate
+
+    table, summary = evaluate(args.input, args.out, labels_col=args.labels_col, settings=_settings(args),
+                              model=args.model, progress=not args.quiet)
+    print(table.round(3).to_string(index=False))
+    print(f"macro-F1 {summary['macro_f1']:.3f} · micro-F1 {summary['micro_f1']:.3f} · "
+          f"mean kappa {summary['mean_kappa']:.3f} · n {summary['n']:,}")
+    print("close-pair confusions: " + ", ".join(f"{k} {v}" for k, v in summary["close_pair_confusions"].items()))
+    if args.out:
+        print(f"Wrote {args.out}/evaluation.csv and evaluation.json")
     return 0
 
 
@@ -131,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    handlers = {"run": _run, "demo": _demo, "report": _report}
+    handlers = {"run": _run, "apply": _run, "evaluate": _evaluate, "demo": _demo, "report": _report}
     try:
         return handlers[args.command](args)
     except MinetoolsError as exc:

@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 
 from minetools import clean, drivers, io, plots, report
-from minetools.config import Settings
+from minetools.config import MinetoolsError, Settings
 from minetools.segment import Segmenter
 from minetools.taxonomy import load_taxonomy
-from minetools.themes import ThemeModel, top_terms
+from minetools.themes import ThemeModel, evaluate_assignments, labels_frame, top_terms
 
-__all__ = ["run", "RunResult", "prepare", "STATUSES", "ANALYSED"]
+__all__ = ["run", "evaluate", "RunResult", "prepare", "assign_themes", "load_model", "STATUSES", "ANALYSED"]
 
 STATUSES = ("ok", "duplicate", "empty", "invalid", "truncated")
 #: statuses whose rows enter counts and statistics (each complaint once)
@@ -188,8 +188,44 @@ def _drivers_table(df, analysed, keys, settings, warnings) -> tuple[pd.DataFrame
     return out, {"n": 0, "method": None}
 
 
-def run(input_path, out_dir, *, settings: Settings | None = None, progress: bool = True) -> RunResult:
+def load_model(model) -> ThemeModel | None:
+    """A fitted ThemeModel from a ``model/`` folder of a run directory (or the model itself, or None)."""
+    if model is None or isinstance(model, ThemeModel):
+        return model
+    path = Path(model)
+    if (path / "model").is_dir() and not (path / "model.json").exists():
+        path = path / "model"  # a run directory was given
+    try:
+        return ThemeModel.load(path)
+    except (FileNotFoundError, TypeError, ValueError) as exc:
+        raise MinetoolsError(f"Cannot use {path} as a theme model: {exc}. Give the model/ folder of a run "
+                             "directory written by 'minetools run'.") from None
+
+
+def assign_themes(df: pd.DataFrame, model: ThemeModel, texts: pd.Series, idx: np.ndarray) -> None:
+    """Write ``theme_<key>``, ``score_<key>`` and ``themes`` for rows ``idx`` of ``df`` (others get none)."""
+    keys = list(model.keys_)
+    chosen_texts = texts.iloc[idx].tolist()
+    scores = model.predict_proba(chosen_texts)
+    flags = model.predict(chosen_texts)
+    for key in keys:
+        df[f"theme_{key}"] = 0
+        df[f"score_{key}"] = np.nan
+        df.loc[idx, f"theme_{key}"] = flags[key].to_numpy().astype(int)
+        df.loc[idx, f"score_{key}"] = scores[key].to_numpy()
+    theme_lists = [[] for _ in range(len(df))]
+    flag_matrix = flags[keys].to_numpy()
+    for row, i in enumerate(idx):
+        theme_lists[i] = [k for k, f in zip(keys, flag_matrix[row]) if f] or ["other"]
+    df["themes"] = pd.Series(theme_lists, dtype=object)
+
+
+def run(input_path, out_dir, *, settings: Settings | None = None, model=None, progress: bool = True) -> RunResult:
     """Run every stage on one complaint file and write the run directory ``out_dir``.
+
+    With ``model`` (a fitted ThemeModel, or the ``model/`` folder of an earlier run) themes
+    are assigned with that model unchanged — next month's file gets the same themes for
+    the same text; without it, a model is fitted on this input (recorded in the manifest).
 
     Examples
     --------
@@ -197,6 +233,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, progress: bool
     >>> result.drivers.sort_values("impact").head(3)             # doctest: +SKIP
     """
     settings = settings or Settings()
+    model_source = model
     out = Path(out_dir)
     stages = _Stages(7, progress)
     warnings: list[str] = []
@@ -212,33 +249,24 @@ def run(input_path, out_dir, *, settings: Settings | None = None, progress: bool
     assigned_rows = df["status"].isin(ASSIGNED).to_numpy()
     texts = df["text_clean"].fillna("").str.slice(0, settings.max_chars)
 
-    taxonomy = load_taxonomy(settings.taxonomy)
+    model = load_model(model)
+    taxonomy = model.taxonomy_ if model is not None else load_taxonomy(settings.taxonomy)
     keys = list(taxonomy.keys)
     segmenter = Segmenter(backend=settings.segmenter_backend, user_dicts=settings.user_dicts,
                           extra_stopwords=settings.extra_stopwords)
-    with stages("segment", f"{int(assigned_rows.sum()):,} texts"):
+    idx = np.flatnonzero(assigned_rows)
+    with stages("segment", f"{len(idx):,} texts"):
         tokens = [[] for _ in range(len(df))]
-        idx = np.flatnonzero(assigned_rows)
         for i, toks in zip(idx, segmenter.segment(texts.iloc[idx].tolist())):
             tokens[i] = toks
         df["tokens"] = pd.Series(tokens, dtype=object)
 
-    with stages("themes", "fit and assign"):
-        fit_texts = texts[analysed].tolist()
-        model = ThemeModel(taxonomy, segmenter=segmenter, random_state=settings.seed).fit(fit_texts)
-        scores = model.predict_proba(texts.iloc[idx].tolist())
-        flags = model.predict(texts.iloc[idx].tolist())
-        for key in keys:
-            df[f"theme_{key}"] = 0
-            df[f"score_{key}"] = np.nan
-            df.loc[idx, f"theme_{key}"] = flags[key].to_numpy().astype(int)
-            df.loc[idx, f"score_{key}"] = scores[key].to_numpy()
-        theme_lists = [[] for _ in range(len(df))]
-        flag_matrix = flags[keys].to_numpy()
-        for row, i in enumerate(idx):
-            chosen = [k for k, f in zip(keys, flag_matrix[row]) if f]
-            theme_lists[i] = chosen or ["other"]
-        df["themes"] = pd.Series(theme_lists, dtype=object)
+    adapted = model is None
+    with stages("themes", "fit and assign" if adapted else "assign with the saved model"):
+        if adapted:
+            model = ThemeModel(taxonomy, segmenter=segmenter, random_state=settings.seed)
+            model.fit(texts[analysed].tolist())
+        assign_themes(df, model, texts, idx)
         themes = _themes_table(df, analysed, taxonomy, tokens)
 
     with stages("drivers", f"{int(analysed.sum()):,} complaints"):
@@ -278,7 +306,8 @@ def run(input_path, out_dir, *, settings: Settings | None = None, progress: bool
                 "model": model.model_hash_,
                 "bank_dict": _file_hash(Path(clean.__file__).parent / "resources" / "bank_dict.txt"),
             },
-            "theme_model": {"adapted_to_input": True, "fitted_on": int(analysed.sum())},
+            "theme_model": {"adapted_to_input": adapted, "fitted_on": int(model.n_train_),
+                            "source": "fitted on this input" if adapted else str(model_source)},
             "seed": settings.seed,
             "rows": {"input": len(df), **{k: int(v) for k, v in counts.items()},
                      "balanced": int(counts.sum()) == len(df)},
@@ -296,3 +325,49 @@ def run(input_path, out_dir, *, settings: Settings | None = None, progress: bool
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
                                        encoding="utf-8")
     return RunResult(out, df, themes, driver_table, manifest, model)
+
+
+def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | None = None, model=None,
+             progress: bool = True) -> tuple[pd.DataFrame, dict]:
+    """Compare assigned themes with human labels in ``labels_col`` ("queuing|fees" per row).
+
+    Themes come from ``model`` (a saved model folder) or, without it, from a model fitted on
+    the input's texts as ``run`` does (the labels are never used for fitting). Writes
+    ``evaluation.csv`` and ``evaluation.json`` into ``out_dir`` when given.
+    """
+    settings = settings or Settings()
+    stages = _Stages(3, progress)
+    with stages("read", str(input_path)):
+        raw = io.read_complaints(input_path, text_col=settings.text_col, score_col=settings.score_col,
+                                 date_col=settings.date_col, sheet=settings.sheet, encoding=settings.encoding)
+        if labels_col not in raw.columns:
+            raise io.InputError(f"Labels column {labels_col!r} is not in {input_path}. "
+                                f"Columns found: {', '.join(map(str, raw.columns))}.")
+    with stages("clean", f"{len(raw):,} rows"):
+        df, _, _ = prepare(raw, settings)
+    rows = df["status"].isin(ANALYSED).to_numpy()
+    texts = df["text_clean"].fillna("").str.slice(0, settings.max_chars)
+    model = load_model(model)
+    with stages("themes", "fit and assign" if model is None else "assign with the saved model"):
+        if model is None:
+            segmenter = Segmenter(backend=settings.segmenter_backend, user_dicts=settings.user_dicts,
+                                  extra_stopwords=settings.extra_stopwords)
+            model = ThemeModel(load_taxonomy(settings.taxonomy), segmenter=segmenter, random_state=settings.seed)
+            model.fit(texts[rows].tolist())
+        keys = list(model.keys_)
+        assign_themes(df, model, texts, np.flatnonzero(rows))
+    try:
+        truth = labels_frame(raw[labels_col].reset_index(drop=True), keys)
+    except ValueError as exc:
+        raise io.InputError(f"{input_path}, column {labels_col!r}: {exc}") from None
+    pred = df[[f"theme_{k}" for k in keys]].set_axis(keys, axis=1)
+    table, summary = evaluate_assignments(truth[rows], pred[rows])
+    summary.update({"input": str(input_path), "labels_col": labels_col, "rows_excluded": int((~rows).sum()),
+                    "model_hash": model.model_hash_})
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        io.write_csv(table.round(4), out / "evaluation.csv")
+        (out / "evaluation.json").write_text(json.dumps({**summary, "per_theme": table.round(4).to_dict("records")},
+                                                        ensure_ascii=False, indent=2), encoding="utf-8")
+    return table, summary

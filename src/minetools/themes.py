@@ -615,3 +615,63 @@ class ThemeModel(BaseEstimator):
             raise ValueError(f"{d}: model.json and model.joblib disagree (model_hash)")
         model.taxonomy_ = tax
         return model
+
+
+# -- evaluation against human labels ------------------------------------------------------
+#: theme pairs that are easy to confuse; their cross-errors are reported by evaluate_assignments
+CLOSE_PAIRS = (("queuing", "counter_arrangement"), ("staff_attitude", "complaint_handling"),
+               ("inconsistent_info", "process_complexity"))
+_LABEL_SPLIT = re.compile(r"[|,;，；、\s]+")
+
+
+def labels_frame(labels: pd.Series, keys: Sequence[str]) -> pd.DataFrame:
+    """0/1 matrix from human labels written as "queuing|fees" (also , ; 、 or spaces).
+
+    Empty cells and ``other`` mean no theme. Unknown keys raise ValueError naming them and
+    the first rows where they occur.
+    """
+    keys = list(keys)
+    out = np.zeros((len(labels), len(keys)), dtype=int)
+    unknown: dict[str, list[int]] = {}
+    for row, value in enumerate(labels.astype("string").fillna("").tolist()):
+        for key in filter(None, _LABEL_SPLIT.split(value.strip())):
+            if key in keys:
+                out[row, keys.index(key)] = 1
+            elif key != "other":
+                unknown.setdefault(key, []).append(row + 1)
+    if unknown:
+        detail = "; ".join(f"{k!r} (rows {', '.join(map(str, v[:5]))})" for k, v in unknown.items())
+        raise ValueError(f"Unknown theme keys in the labels: {detail}. Known keys: {', '.join(keys)}, other.")
+    return pd.DataFrame(out, columns=keys, index=labels.index)
+
+
+def evaluate_assignments(truth: pd.DataFrame, pred: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Per-theme precision, recall, F1, support and Cohen's kappa; macro/micro F1; close-pair confusion.
+
+    ``truth`` and ``pred`` are 0/1 frames with the same theme columns and rows.
+    """
+    from sklearn.metrics import cohen_kappa_score, f1_score, precision_recall_fscore_support
+
+    keys = list(truth.columns)
+    t = truth[keys].to_numpy().astype(int)
+    p = pred[keys].to_numpy().astype(int)
+    prec, rec, f1, support = precision_recall_fscore_support(t, p, zero_division=0)
+    kappa = [cohen_kappa_score(t[:, j], p[:, j]) if len(set(t[:, j]) | set(p[:, j])) > 1 else 1.0
+             for j in range(len(keys))]
+    table = pd.DataFrame({"theme": keys, "precision": prec, "recall": rec, "f1": f1, "support": support,
+                          "predicted": p.sum(axis=0), "kappa": kappa})
+    pairs = {}
+    for a, b in CLOSE_PAIRS:
+        if a in keys and b in keys:
+            ia, ib = keys.index(a), keys.index(b)
+            pairs[f"{a}→{b}"] = int(((t[:, ia] == 1) & (t[:, ib] == 0) & (p[:, ib] == 1) & (p[:, ia] == 0)).sum())
+            pairs[f"{b}→{a}"] = int(((t[:, ib] == 1) & (t[:, ia] == 0) & (p[:, ia] == 1) & (p[:, ib] == 0)).sum())
+    summary = {
+        "n": int(len(t)),
+        "macro_f1": float(f1_score(t, p, average="macro", zero_division=0)),
+        "micro_f1": float(f1_score(t, p, average="micro", zero_division=0)),
+        "mean_kappa": float(np.mean(kappa)),
+        "exact_match": float((t == p).all(axis=1).mean()) if len(t) else float("nan"),
+        "close_pair_confusions": pairs,
+    }
+    return table, summary
