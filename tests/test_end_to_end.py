@@ -61,8 +61,10 @@ def test_drivers_csv_has_a_row_per_theme_and_the_contract_columns(run_dir):
 
 def test_themes_csv_lists_every_theme_with_terms_and_examples(run_dir):
     themes = pd.read_csv(run_dir / "themes.csv", encoding="utf-8-sig", keep_default_na=False)
-    assert themes["key"].tolist()[:12] == KEYS
-    assert list(themes.columns) == ["key", "label_zh", "label_en", "n", "share", "top_terms", "example_ids"]
+    assert themes["key"].tolist()[:13] == KEYS + ["other"]
+    assert list(themes.columns) == ["key", "label_zh", "label_en", "n", "share", "top_terms", "example_ids", "status"]
+    assert themes["status"].tolist()[:13] == ["taxonomy"] * 12 + ["other"]
+    assert set(themes["status"]) <= {"taxonomy", "other", "proposed"}
     frequent = themes[(themes["key"] != "other") & (themes["n"] >= 20)]
     assert len(frequent) >= 6
     assert (frequent["top_terms"].str.split().str.len() >= 3).all()

@@ -342,3 +342,27 @@ def test_evaluate_assignments_reproduces_hand_computed_scores():
     assert table.set_index("theme").loc["fees", "f1"] == 1.0
     assert summary["close_pair_confusions"]["counter_arrangement→queuing"] == 1
     assert summary["exact_match"] == 0.4
+
+
+def test_discovery_finds_topics_that_set_unassigned_complaints_apart():
+    """Two planted topics among 'other' complaints are proposed; phrasing shared with the rest is not."""
+    from minetools.themes import discover_themes
+
+    rng = np.random.default_rng(0)
+    register = ["客户", "反映", "希望", "尽快", "处理", "支行", "办理", "业务"]
+    coins = ["硬币", "兑换", "零钱", "存钱罐", "不收", "五角"]
+    forex = ["外币", "现钞", "购汇", "出国", "美元", "预约"]
+    other = [list(rng.choice(register, 3)) + list(rng.choice(topic, 3)) for topic in [coins] * 60 + [forex] * 50]
+    background = [list(rng.choice(register, 4)) + ["排队", "等待"] for _ in range(400)]
+    found = discover_themes(other, list(range(len(other))), background=background, random_state=0)
+    assert len(found) == 2
+    top = [set(t.split()[:4]) for t in found["top_terms"]]
+    assert any(t <= set(coins) for t in top) and any(t <= set(forex) for t in top)
+    assert not any(set(register) & t for t in top)
+    assert sorted(found["n"]) == [50, 60]
+
+
+def test_discovery_needs_enough_complaints():
+    from minetools.themes import discover_themes
+
+    assert discover_themes([["硬币", "兑换"]] * 5, list(range(5))).empty

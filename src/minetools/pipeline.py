@@ -24,7 +24,7 @@ from minetools import clean, drivers, io, plots, report
 from minetools.config import MinetoolsError, Settings
 from minetools.segment import Segmenter
 from minetools.taxonomy import load_taxonomy
-from minetools.themes import ThemeModel, evaluate_assignments, labels_frame, top_terms
+from minetools.themes import ThemeModel, discover_themes, evaluate_assignments, labels_frame, top_terms
 
 __all__ = ["run", "evaluate", "RunResult", "prepare", "assign_themes", "load_model", "STATUSES", "ANALYSED"]
 
@@ -148,7 +148,7 @@ def _versions() -> dict:
     return out
 
 
-def _themes_table(df, analysed, taxonomy, tokens) -> pd.DataFrame:
+def _themes_table(df, analysed, taxonomy, tokens, seed=0) -> pd.DataFrame:
     keys = list(taxonomy.keys)
     n_total = int(analysed.sum())
     assigned = df.loc[analysed, [f"theme_{k}" for k in keys]]
@@ -165,7 +165,16 @@ def _themes_table(df, analysed, taxonomy, tokens) -> pd.DataFrame:
     other = analysed & (df[[f"theme_{k}" for k in keys]].sum(axis=1) == 0)
     rows.append({"key": "other", "label_zh": "其他", "label_en": "Other", "n": int(other.sum()),
                  "share": other.sum() / n_total if n_total else 0.0, "top_terms": "",
-                 "example_ids": "|".join(map(str, df.loc[other, "record_id"].head(5)))})
+                 "example_ids": "|".join(map(str, df.loc[other, "record_id"].head(5))), "status": "other"})
+    for row in rows[:-1]:
+        row["status"] = "taxonomy"
+    assigned_rows = analysed & ~other
+    proposals = discover_themes([tokens[i] for i in np.flatnonzero(other)], df.loc[other, "record_id"].tolist(),
+                                background=[tokens[i] for i in np.flatnonzero(assigned_rows)], random_state=seed)
+    for p in proposals.to_dict("records"):
+        rows.append({"key": p["key"], "label_zh": p["label_zh"], "label_en": p["label_en"], "n": p["n"],
+                     "share": p["n"] / n_total if n_total else 0.0, "top_terms": p["top_terms"],
+                     "example_ids": p["example_ids"], "status": "proposed"})
     return pd.DataFrame(rows)
 
 
@@ -267,7 +276,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
             model = ThemeModel(taxonomy, segmenter=segmenter, random_state=settings.seed)
             model.fit(texts[analysed].tolist())
         assign_themes(df, model, texts, idx)
-        themes = _themes_table(df, analysed, taxonomy, tokens)
+        themes = _themes_table(df, analysed, taxonomy, tokens, settings.seed)
 
     with stages("drivers", f"{int(analysed.sum()):,} complaints"):
         driver_table, driver_meta = _drivers_table(df, analysed, keys, settings, warnings)
@@ -277,7 +286,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
     labels = {t.key: t.label_zh for t in taxonomy.themes}
     with stages("figures"):
         figures = {
-            "theme_shares": plots.plot_theme_shares(themes[themes["key"] != "other"]),
+            "theme_shares": plots.plot_theme_shares(themes),
             "drivers": plots.plot_drivers(driver_table, labels=labels),
             "monthly_trend": plots.plot_monthly_trend(df.loc[analysed], keys=keys, labels=labels),
         }

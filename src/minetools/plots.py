@@ -38,7 +38,8 @@ def plot_theme_shares(themes: pd.DataFrame, *, ax=None):
     ``themes`` has columns key, label_zh (or label), n, share (as in ``themes.csv``).
     """
     ax = _axes(ax)
-    data = themes[themes["n"] > 0].sort_values("share")
+    data = themes[(themes["n"] > 0) & (themes["status"] == "taxonomy" if "status" in themes else True)]
+    data = data.sort_values("share")
     label_col = "label_zh" if "label_zh" in data else "key"
     ax.barh(data[label_col], data["share"], color=_BLUE)
     for y, (share, n) in enumerate(zip(data["share"], data["n"])):

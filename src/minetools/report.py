@@ -59,7 +59,8 @@ def key_findings(themes: pd.DataFrame, drivers: pd.DataFrame) -> list[dict]:
                            f"（95%置信区间 {-hurt['effect_ci_high']:.2f}～{-hurt['effect_ci_low']:.2f}分），"
                            f"虽只占{hurt['prevalence']:.0%}。"),
             })
-    counted = themes[themes["key"] != "other"].sort_values("n", ascending=False)
+    counted = themes[~themes["key"].isin(["other"]) & (themes.get("status", "taxonomy") != "proposed")]
+    counted = counted.sort_values("n", ascending=False)
     if not counted.empty:
         top = counted.iloc[0]
         row = drivers.loc[drivers["theme"] == top["key"]]
@@ -100,6 +101,8 @@ th{background:#f3f6fa;text-align:left} td.num{text-align:right;white-space:nowra
 
 def _theme_rows(themes, drivers, complaints) -> str:
     text_by_id = dict(zip(complaints["record_id"].astype(int), complaints["text_clean"].fillna("")))
+    if "status" in themes:
+        themes = themes[themes["status"] != "proposed"]
     merged = themes.merge(drivers, left_on="key", right_on="theme", how="left", suffixes=("", "_d"))
     if "impact" in merged:
         merged = merged.sort_values("impact", na_position="last")
@@ -118,6 +121,24 @@ def _theme_rows(themes, drivers, complaints) -> str:
             f"<td class='num'>{_fmt(r.get('impact'), '{:+.3f}')}</td>"
             f"<td>{html.escape(str(r.get('top_terms') or ''))}</td><td>{examples}</td></tr>")
     return "\n".join(rows)
+
+
+def _proposed_section(themes, complaints) -> str:
+    """Topics found among complaints no taxonomy theme fits: candidates to add to the taxonomy."""
+    if "status" not in themes or not (themes["status"] == "proposed").any():
+        return ""
+    text_by_id = dict(zip(complaints["record_id"].astype(int), complaints["text_clean"].fillna("")))
+    items = []
+    for _, r in themes[themes["status"] == "proposed"].iterrows():
+        ids = [int(i) for i in str(r["example_ids"]).split("|") if i.strip().isdigit()][:2]
+        examples = "".join(f'<p class="ex">“{html.escape(textwrap.shorten(text_by_id.get(i, ""), 100, placeholder="…"))}”</p>'
+                           for i in ids)
+        items.append(f"<tr><td><b>{html.escape(str(r['top_terms']).split()[0] if r['top_terms'] else r['key'])}…</b>"
+                     f"<br><span class='meta'>{html.escape(str(r['key']))}</span></td><td class='num'>{int(r['n']):,}</td>"
+                     f"<td>{html.escape(str(r['top_terms']))}</td><td>{examples}</td></tr>")
+    return ("<h2>分类体系之外的话题（建议新增主题）</h2><p class='meta'>这些投诉未归入任何现有主题；"
+            "以下话题由主题模型从中自动发现，供评估是否加入分类体系（编辑 taxonomy.yml）。</p>"
+            "<table><tr><th>话题</th><th>件数</th><th>关键词</th><th>示例投诉</th></tr>" + "".join(items) + "</table>")
 
 
 def _render_html(run_dir: Path, complaints, themes, drivers, manifest) -> str:
@@ -149,6 +170,7 @@ def _render_html(run_dir: Path, complaints, themes, drivers, manifest) -> str:
 净影响：若该主题消失，整体平均满意度的变化（负数 = 拉低满意度）。示例投诉已脱敏。</p>
 <table><tr><th>主题</th><th>件数/占比</th><th>效应（95%CI）</th><th>净影响</th><th>常见用词</th><th>示例投诉</th></tr>
 {_theme_rows(themes, drivers, complaints)}</table>
+{_proposed_section(themes, complaints)}
 <h2>方法说明</h2>
 <ul class="meta">
 <li>行数核对：输入 {rows.get('input', 0):,} 行 = {accounting}（重复投诉只计一次）。</li>
