@@ -169,3 +169,18 @@ def test_same_input_and_seed_give_identical_output(sample_slice, run_dir, tmp_pa
         pd.testing.assert_frame_equal(pd.read_parquet(run_dir / name), pd.read_parquet(tmp_path / "again" / name))
     for name in ("themes.csv", "drivers.csv", "complaints.csv"):
         assert (run_dir / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+
+
+def test_audit_sample_is_stratified_and_reads_back_into_evaluate(run_dir, tmp_path):
+    assert main(["audit", str(run_dir), "--n", "60", "--out", str(tmp_path / "audit.csv")]) == 0
+    audit = pd.read_csv(tmp_path / "audit.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert len(audit) == 60 and audit["record_id"].is_unique and (audit["labels"] == "").all()
+    out = pd.read_parquet(run_dir / "complaints.parquet")
+    covered = {k for a in audit["assigned"] for k in a.split("|")}
+    present = {k for k in KEYS if out[f"theme_{k}"].sum() > 0}
+    assert present <= covered  # every assigned theme is in the sample, rare ones too
+    audit["labels"] = audit["assigned"]  # a coder who agrees with everything
+    audit.to_csv(tmp_path / "coded.csv", index=False)
+    assert main(["evaluate", str(tmp_path / "coded.csv"), "--labels-col", "labels", "--model", str(run_dir / "model"),
+                 "--out", str(tmp_path / "ev"), "--quiet"]) == 0
+    assert json.loads((tmp_path / "ev" / "evaluation.json").read_text(encoding="utf-8"))["micro_f1"] == 1.0

@@ -19,6 +19,7 @@ EXAMPLES = {
           minetools run complaints.csv --out runs/2024-07
           minetools run export.xlsx --out runs/jul --text-col 投诉内容 --score-col 满意度
           minetools apply aug.csv --model runs/2024-07/model --out runs/2024-08   # same themes next month
+          minetools audit runs/2024-07 --n 200            # stratified sample for human coding
           minetools evaluate coded.csv --labels-col 人工主题 --out eval/       # accuracy vs human coding
           minetools report runs/2024-07                   # re-render report.html/pdf""",
     "apply": """\
@@ -27,6 +28,12 @@ EXAMPLES = {
 
         assigns themes with the saved model unchanged (same text, same themes) and writes the
         same run directory as 'minetools run'; the model hash is in manifest.json.""",
+    "audit": """\
+        example:
+          minetools audit runs/2024-07 --n 200      # writes runs/2024-07/audit.csv
+
+        coders fill the empty 'labels' column with theme keys joined by | (empty = none), then:
+          minetools evaluate runs/2024-07/audit.csv --labels-col labels --model runs/2024-07/model""",
     "evaluate": """\
         example:
           minetools evaluate coded.csv --labels-col 人工主题 --out eval/2024-07
@@ -80,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", help="a saved model/ folder (default: fit on the input, as 'run' does)")
     evaluate.add_argument("--out", help="folder for evaluation.csv and evaluation.json")
     _add_run_options(evaluate)
+
+    audit = sub.add_parser("audit", help="write a stratified sample of a run for human coding", **_formatter("audit"))
+    audit.add_argument("run_dir", help="a directory written by 'minetools run'")
+    audit.add_argument("--n", type=int, default=200, help="number of complaints to sample (default 200)")
+    audit.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    audit.add_argument("--out", help="file to write (default: RUN_DIR/audit.csv)")
 
     demo = sub.add_parser("demo", help="run on the bundled sample corpus", **_formatter("demo"))
     demo.add_argument("--out", default="out/demo", help="output run directory (default: out/demo)")
@@ -160,6 +173,13 @@ def _demo(args) -> int:
     return 0
 
 
+def _audit(args) -> int:
+    from minetools.pipeline import write_audit
+
+    print(f"Wrote {write_audit(args.run_dir, n=args.n, seed=args.seed, out=args.out)}")
+    return 0
+
+
 def _report(args) -> int:
     from minetools.report import write_report
 
@@ -177,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    handlers = {"run": _run, "apply": _run, "evaluate": _evaluate, "demo": _demo, "report": _report}
+    handlers = {"run": _run, "apply": _run, "evaluate": _evaluate, "audit": _audit, "demo": _demo, "report": _report}
     try:
         return handlers[args.command](args)
     except MinetoolsError as exc:

@@ -24,9 +24,10 @@ from minetools import clean, drivers, io, plots, report
 from minetools.config import MinetoolsError, Settings
 from minetools.segment import Segmenter
 from minetools.taxonomy import load_taxonomy
-from minetools.themes import ThemeModel, discover_themes, evaluate_assignments, labels_frame, top_terms
+from minetools.themes import (ThemeModel, audit_sample, discover_themes, evaluate_assignments, labels_frame,
+                              top_terms)
 
-__all__ = ["run", "evaluate", "RunResult", "prepare", "assign_themes", "load_model", "STATUSES", "ANALYSED"]
+__all__ = ["run", "evaluate", "write_audit", "RunResult", "prepare", "assign_themes", "load_model", "STATUSES", "ANALYSED"]
 
 STATUSES = ("ok", "duplicate", "empty", "invalid", "truncated")
 #: statuses whose rows enter counts and statistics (each complaint once)
@@ -380,3 +381,17 @@ def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | 
         (out / "evaluation.json").write_text(json.dumps({**summary, "per_theme": table.round(4).to_dict("records")},
                                                         ensure_ascii=False, indent=2), encoding="utf-8")
     return table, summary
+
+
+def write_audit(run_dir, *, n: int = 200, seed: int = 0, out=None) -> Path:
+    """Write ``audit.csv`` (a stratified sample for human coding) from a run directory."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "complaints.parquet").exists():
+        raise MinetoolsError(f"{run_dir} is not a run directory (no complaints.parquet). Give a folder written by "
+                             "'minetools run'.")
+    complaints = pd.read_parquet(run_dir / "complaints.parquet")
+    keys = [c[len("theme_"):] for c in complaints.columns if c.startswith("theme_")]
+    sample = audit_sample(complaints, keys, n=n, random_state=seed)
+    path = Path(out) if out else run_dir / "audit.csv"
+    io.write_csv(sample, path)
+    return path

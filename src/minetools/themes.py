@@ -763,3 +763,31 @@ def discover_themes(tokens: Sequence[Sequence[str]], ids: Sequence, *, backgroun
     for i, p in enumerate(proposals, start=1):
         p["key"] = f"proposed_{i}"
     return pd.DataFrame(proposals, columns=columns)
+
+
+def audit_sample(complaints: pd.DataFrame, keys: Sequence[str], *, n: int = 200, random_state: int = 0) -> pd.DataFrame:
+    """A stratified sample of assigned complaints for human coding.
+
+    Every theme (and ``other``) gets an equal share of the ``n`` rows where possible, so
+    rare themes are checked too; the rest is filled at random. ``complaints`` is a run's
+    ``complaints.parquet`` (rows with status ok or truncated are eligible). The result has
+    record_id, text (masked), assigned (keys joined by |) and an empty ``labels`` column
+    for the coder; ``minetools evaluate FILE --labels-col labels`` reads it back.
+    """
+    keys = list(keys)
+    pool = complaints[complaints["status"].isin(["ok", "truncated"])]
+    flags = pool[[f"theme_{k}" for k in keys]].to_numpy().astype(bool)
+    strata = [np.flatnonzero(flags[:, j]) for j in range(len(keys))] + [np.flatnonzero(~flags.any(axis=1))]
+    rng = np.random.default_rng(random_state)
+    per = max(1, n // len(strata))
+    chosen: list[int] = []
+    for members in strata:
+        fresh = np.setdiff1d(members, chosen)
+        chosen += list(rng.choice(fresh, size=min(per, len(fresh)), replace=False))
+    rest = np.setdiff1d(np.arange(len(pool)), chosen)
+    chosen += list(rng.choice(rest, size=min(max(0, n - len(chosen)), len(rest)), replace=False))
+    picked = pool.iloc[sorted(chosen)]
+    assigned = ["|".join(k for k, f in zip(keys, row) if f) or "other"
+                for row in picked[[f"theme_{k}" for k in keys]].to_numpy().astype(bool)]
+    return pd.DataFrame({"record_id": picked["record_id"].to_numpy(), "text": picked["text_clean"].to_numpy(),
+                         "assigned": assigned, "labels": ""})
