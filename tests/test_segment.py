@@ -301,3 +301,38 @@ def test_kwic_returns_aligned_context(corpus):
     assert "<table>" in out._repr_html_() and "<b>排队</b>" in out._repr_html_()
     assert kwic(corpus, "排队", width=4, max_rows=2).shape[0] == 2
     assert kwic(corpus["text_clean"], "不存在").empty
+
+
+def test_config_file_user_resources_reach_the_run(tmp_path):
+    import json as _json
+
+    from minetools.cli import main
+
+    (tmp_path / "words.txt").write_bytes("\ufeff小金库卡 n\r\n".encode("utf-8"))
+    (tmp_path / "syn.tsv").write_text("小金库卡\t储蓄卡\n", encoding="utf-8")
+    (tmp_path / "stop.txt").write_text("窗口\n", encoding="utf-8")
+    cfg = tmp_path / "minetools.toml"
+    cfg.write_text('user_dicts = ["words.txt"]\nsynonym_files = ["syn.tsv"]\nstopword_files = ["stop.txt"]\n'
+                   'min_n = 2\nn_boot = 10\n[extra_synonyms]\n"营业厅" = "网点"\n', encoding="utf-8")
+    texts = [f"第{i}次去营业厅办小金库卡，窗口只开了一个，等了一个小时。" for i in range(12)]
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"text": texts, "score": [2] * 12}).to_csv(src, index=False)
+    assert main(["run", str(src), "--out", str(tmp_path / "run"), "--config", str(cfg), "--quiet"]) == 0
+    tokens = pd.read_parquet(tmp_path / "run" / "complaints.parquet")["tokens"].iloc[0].tolist()
+    # 小金库卡 → 储蓄卡 (user file) → 借记卡 (bundled table): chains are followed
+    assert "借记卡" in tokens and "小金库卡" not in tokens and "网点" in tokens and "窗口" not in tokens
+    settings = _json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))["settings"]
+    assert settings["synonym_files"] == [str((tmp_path / "syn.tsv").resolve())]
+
+
+def test_bad_user_dictionary_line_in_config_stops_the_run_with_file_and_line(tmp_path, capsys):
+    from minetools.cli import main
+
+    (tmp_path / "words.txt").write_text("好词 5 n\n坏词 abc n x\n", encoding="utf-8")
+    cfg = tmp_path / "minetools.toml"
+    cfg.write_text('user_dicts = ["words.txt"]\n', encoding="utf-8")
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["柜员态度很差，等了一个小时也没人管"] * 3}).to_csv(src, index=False)
+    assert main(["run", str(src), "--out", str(tmp_path / "run"), "--config", str(cfg), "--quiet"]) != 0
+    err = capsys.readouterr().err
+    assert "words.txt, line 2" in err and "Traceback" not in err

@@ -9,6 +9,8 @@ default, so a file only lists what it changes::
     score_scale = "1-10"     # else detected: 1-5, 1-10, 0-10, 0-100, binary
     seed = 7
     user_dicts = ["my_words.txt"]   # relative to the config file
+    synonym_files = ["my_synonyms.tsv"]
+    dup_threshold = 0.8             # near-duplicate similarity
     min_n = 30
     n_boot = 200
 """
@@ -40,6 +42,11 @@ class Settings:
     taxonomy: str | None = None
     user_dicts: list[str] = field(default_factory=list)
     extra_stopwords: list[str] = field(default_factory=list)
+    stopword_files: list[str] = field(default_factory=list)
+    extra_synonyms: dict[str, str] = field(default_factory=dict)
+    synonym_files: list[str] = field(default_factory=list)
+    segment_cache: str | None = None
+    dup_threshold: float = 0.8
     seed: int = 0
     max_chars: int = 5000
     min_n: int = 30
@@ -71,10 +78,19 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
                 f"Known settings: {', '.join(sorted(known))}."
             )
         base = path.parent
-        for key in ("taxonomy",):
+        for key in ("taxonomy", "segment_cache"):
             if values.get(key):
                 values[key] = str((base / values[key]).resolve())
-        if values.get("user_dicts"):
-            values["user_dicts"] = [str((base / p).resolve()) for p in values["user_dicts"]]
+        for key in ("user_dicts", "stopword_files", "synonym_files"):
+            if values.get(key):
+                values[key] = [str((base / p).resolve()) for p in values[key]]
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**values)
+    settings = Settings(**values)
+    where = f"Config file {path}" if path is not None else "Settings"
+    if not (isinstance(settings.dup_threshold, (int, float)) and 0 < settings.dup_threshold <= 1):
+        raise MinetoolsError(f"{where}: dup_threshold must be a number in (0, 1], got {settings.dup_threshold!r} "
+                             "(default 0.8; higher is stricter).")
+    if not isinstance(settings.extra_synonyms, dict):
+        raise MinetoolsError(f"{where}: extra_synonyms must be a table such as "
+                             '[extra_synonyms] 营业员 = "柜员".')
+    return settings

@@ -109,12 +109,16 @@ def prepare(raw: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict, 
     df["status"] = pd.Series([s for s, _ in status], dtype="string")
     df["status_reason"] = pd.Series([r for _, r in status], dtype="string")
     eligible = df["status"].isin(ANALYSED)
-    first = clean.mark_duplicates(df["text_clean"], eligible)
+    first = clean.mark_duplicates(df["text_clean"], eligible, threshold=settings.dup_threshold)
     dup = first.notna()
     df["duplicate_of"] = pd.array([pd.NA] * len(df), dtype="Int64")
     df.loc[dup, "duplicate_of"] = df.loc[first[dup].astype(int), "record_id"].to_numpy()
     df.loc[dup, "status"] = "duplicate"
-    df.loc[dup, "status_reason"] = "same text as record " + df.loc[dup, "duplicate_of"].astype(str)
+    exact = [clean._dedup_key(a) == clean._dedup_key(b)
+             for a, b in zip(df.loc[dup, "text_clean"], df.loc[first[dup].astype(int), "text_clean"])]
+    df.loc[dup, "status_reason"] = [
+        f"{'same text as' if same else 'near-duplicate of'} record {rid}"
+        for same, rid in zip(exact, df.loc[dup, "duplicate_of"])]
 
     canon = io.canonical_frame(raw.reset_index(drop=True), scale=settings.score_scale)
     df["score"] = canon["score"]
@@ -262,8 +266,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
     model = load_model(model)
     taxonomy = model.taxonomy_ if model is not None else load_taxonomy(settings.taxonomy)
     keys = list(taxonomy.keys)
-    segmenter = Segmenter(backend=settings.segmenter_backend, user_dicts=settings.user_dicts,
-                          extra_stopwords=settings.extra_stopwords)
+    segmenter = make_segmenter(settings)
     idx = np.flatnonzero(assigned_rows)
     with stages("segment", f"{len(idx):,} texts"):
         tokens = [[] for _ in range(len(df))]
@@ -322,6 +325,9 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
             "rows": {"input": len(df), **{k: int(v) for k, v in counts.items()},
                      "balanced": int(counts.sum()) == len(df)},
             "pii_masked": pii_counts,
+            "duplicates": {"exact": int(df["status_reason"].str.startswith("same text as").fillna(False).sum()),
+                           "near": int(df["status_reason"].str.startswith("near-duplicate of").fillna(False).sum()),
+                           "threshold": settings.dup_threshold},
             "parsing": parsing,
             "drivers": {k: (v if not isinstance(v, (tuple, np.ndarray)) else list(v)) for k, v in driver_meta.items()},
             "warnings": warnings,
@@ -360,9 +366,8 @@ def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | 
     model = load_model(model)
     with stages("themes", "fit and assign" if model is None else "assign with the saved model"):
         if model is None:
-            segmenter = Segmenter(backend=settings.segmenter_backend, user_dicts=settings.user_dicts,
-                                  extra_stopwords=settings.extra_stopwords)
-            model = ThemeModel(load_taxonomy(settings.taxonomy), segmenter=segmenter, random_state=settings.seed)
+            model = ThemeModel(load_taxonomy(settings.taxonomy), segmenter=make_segmenter(settings),
+                               random_state=settings.seed)
             model.fit(texts[rows].tolist())
         keys = list(model.keys_)
         assign_themes(df, model, texts, np.flatnonzero(rows))
@@ -381,6 +386,23 @@ def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | 
         (out / "evaluation.json").write_text(json.dumps({**summary, "per_theme": table.round(4).to_dict("records")},
                                                         ensure_ascii=False, indent=2), encoding="utf-8")
     return table, summary
+
+
+def make_segmenter(settings: Settings) -> Segmenter:
+    """The run's Segmenter: bundled resources plus the user's dictionaries, stopwords, synonyms."""
+    from minetools.segment import ResourceError
+
+    try:
+        return Segmenter(backend=settings.segmenter_backend, user_dicts=settings.user_dicts,
+                         extra_stopwords=[*settings.extra_stopwords, *map(Path, settings.stopword_files)],
+                         extra_synonyms=[settings.extra_synonyms, *settings.synonym_files],
+                         cache_dir=settings.segment_cache)
+    except ResourceError as exc:
+        raise MinetoolsError(f"{exc} (files named in the config file: user_dicts, stopword_files, "
+                             "synonym_files).") from None
+    except FileNotFoundError as exc:
+        raise MinetoolsError(f"Resource file not found: {exc.filename}. Check the paths in the config file "
+                             "(they are relative to it).") from None
 
 
 def write_audit(run_dir, *, n: int = 200, seed: int = 0, out=None) -> Path:
