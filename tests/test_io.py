@@ -23,6 +23,16 @@ def _write(df, path, fmt, encoding="utf-8"):
         path.write_bytes(df.to_csv(index=False, sep="\t").encode(encoding))
     elif fmt == "xlsx":
         df.to_excel(path, index=False)
+    elif fmt == "xls":  # Excel 97-2003, written with xlwt (pandas no longer writes .xls)
+        import xlwt
+
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("投诉")
+        for j, col in enumerate(df.columns):
+            sheet.write(0, j, col)
+            for i, value in enumerate(df[col], start=1):
+                sheet.write(i, j, value)
+        book.save(str(path))
     elif fmt == "parquet":
         df.to_parquet(path, index=False)
     elif fmt == "jsonl":
@@ -32,7 +42,7 @@ def _write(df, path, fmt, encoding="utf-8"):
 @pytest.mark.parametrize("fmt, suffix, encoding", [
     ("csv", ".csv", "utf-8"), ("csv", ".csv", "utf-8-sig"), ("csv", ".csv", "gbk"),
     ("csv", ".csv", "gb18030"), ("csv", ".csv", "utf-16"), ("tsv", ".tsv", "utf-8"),
-    ("xlsx", ".xlsx", None), ("parquet", ".parquet", None), ("jsonl", ".jsonl", None),
+    ("xlsx", ".xlsx", None), ("xls", ".xls", None), ("parquet", ".parquet", None), ("jsonl", ".jsonl", None),
 ])
 def test_every_format_and_encoding_reads_to_the_same_table(tmp_path, fmt, suffix, encoding):
     path = tmp_path / f"export{suffix}"
@@ -47,8 +57,8 @@ def test_every_format_and_encoding_reads_to_the_same_table(tmp_path, fmt, suffix
 
 
 @pytest.mark.parametrize("fmt, suffix, encoding", [
-    ("csv", ".csv", "gbk"), ("csv", ".csv", "utf-16"), ("xlsx", ".xlsx", None), ("parquet", ".parquet", None),
-    ("jsonl", ".jsonl", None), ("tsv", ".tsv", "utf-8-sig"),
+    ("csv", ".csv", "gbk"), ("csv", ".csv", "utf-16"), ("xlsx", ".xlsx", None), ("xls", ".xls", None),
+    ("parquet", ".parquet", None), ("jsonl", ".jsonl", None), ("tsv", ".tsv", "utf-8-sig"),
 ])
 def test_every_format_gives_the_same_canonical_table(tmp_path, fmt, suffix, encoding):
     reference = tmp_path / "ref.csv"
