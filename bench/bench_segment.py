@@ -190,6 +190,56 @@ def wait_for_quiet(limit_s: float = 900, threshold: float = 1.0) -> float:
         time.sleep(30)
 
 
+def markdown(res: dict) -> str:
+    """A readable summary of one benchmark run (the numbers are all in segment.json)."""
+    c = res["corpus"]
+    lines = [
+        "# Segmentation benchmark",
+        "",
+        f"`python bench/bench_segment.py` — corpus: {c['rows']:,} cleaned complaints, {c['MB']} MB UTF-8 "
+        f"({c['text']}); {res['machine']['cpus']} cores, Python {res['machine']['python']}; "
+        f"1-minute load {res['load_at_start']} at start, {res['load_after_main']} after the main comparison.",
+        "",
+        "| | seconds | MB/s | docs/s | start-up s | peak MB |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, key in (("plain `jieba.lcut`, one process", "jieba_lcut"),
+                      ("`Segmenter()` defaults", "segmenter_defaults"),
+                      ("`Segmenter(n_jobs=1)`", "segmenter_1_process")):
+        r = res[key]
+        lines.append(f"| {name} | {r['seconds']} | {r['MB_s']} | {r['docs_s']:,} | {r['init_s']} | {r['peak_mb']} |")
+    lines += [
+        "",
+        f"**Ratio Segmenter / jieba: {res['ratio']}×** (one process: {res['ratio_1_process']}×).",
+        "",
+        f"Cold start (import + first `segment` call, fresh interpreter, median of 5): "
+        f"{res['cold_start']['median_s']} s.",
+        "",
+        "Throughput (MB/s) by input size, one process vs two (decides `n_jobs='auto'`):",
+        "",
+        "| docs | MB | 1 process | 2 processes |",
+        "|---|---|---|---|",
+        *[f"| {n} | {r['MB']} | {r['1 process']} | {r['2 processes']} |" for n, r in res["scaling_MB_s"].items()
+          if isinstance(r, dict)],
+        "",
+        "Equivalence, same dictionary and options, rjieba backend vs jieba backend:",
+        "",
+        *[f"- {name}: {r['identical']:,} of {r['docs']:,} documents identical ({100 * r['share']:.2f} %)"
+          for name, r in res["equivalence"].items() if isinstance(r, dict) and "share" in r],
+        "",
+        f"Cache: {res['cache']['docs']:,} documents, first run {res['cache']['first_run_s']:.2f} s; re-run with "
+        f"{100 * res['cache']['changed_share']:.0f} % of texts changed {res['cache']['rerun_s']:.2f} s "
+        f"({res['cache']['rerun_cache_hits']:,} cache hits); no cache {res['cache']['no_cache_s']:.2f} s.",
+    ]
+    if "memory_1M" in res:
+        m = res["memory_1M"]
+        lines += ["", "Memory for 1,000,000 short complaints (peak RSS of the measuring process incl. workers):", ""]
+        for name, r in m.items():
+            lines.append(f"- `{name}`: {r['peak_mb']} MB peak ({r['peak_mb_after_loading_texts']} MB after loading "
+                         f"the texts), {r['seconds']:.1f} s, {r['tokens']:,} tokens")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=280_000)
@@ -248,7 +298,8 @@ def main() -> None:
     if rows >= 270_000:
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "segment.json").write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
-        print(f"wrote {RESULTS / 'segment.json'}")
+        (RESULTS / "segment.md").write_text(markdown(res), encoding="utf-8")
+        print(f"wrote {RESULTS / 'segment.json'} and segment.md")
 
 
 if __name__ == "__main__":

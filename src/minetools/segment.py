@@ -704,8 +704,9 @@ class Segmenter:
         chars = sum(len(t) for t in texts if t.__class__ is str)
         if chars < _PARALLEL_MIN_CHARS:
             return 1
-        try:  # a second process only helps when a core is idle (measured: it hurts otherwise)
-            idle = cores - os.getloadavg()[0]
+        try:  # a second process only helps when a core is idle (measured: it hurts otherwise);
+            # the load average counts this process too, so one running task leaves cores - 1 busy-free
+            idle = cores - max(0.0, os.getloadavg()[0] - 1.0)
         except OSError:  # pragma: no cover
             idle = cores
         return max(1, min(cores, 4, int(idle + 0.5)))
