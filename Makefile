@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test notebooks clean-venv
+.PHONY: demo test notebooks default-model clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ test: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m papermill notebooks/01-quickstart.ipynb out/notebooks/01-quickstart.ipynb -p input_path data/sample/complaints.csv -p out_dir out/notebook-run
+
+# rebuild the theme model shipped in src/minetools/resources/default_model (after editing the
+# taxonomy or the segmentation resources; tests/test_default_model.py tells you when)
+default-model: $(STAMP)
+	$(BIN)/python tools/build_default_model.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -47,6 +47,8 @@ class Settings:
     synonym_files: list[str] = field(default_factory=list)
     segment_cache: str | None = None
     dup_threshold: float = 0.8
+    theme_model: str = "auto"
+    adapt_min_rows: int = 2000
     seed: int = 0
     max_chars: int = 5000
     min_n: int = 30
@@ -90,6 +92,8 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
     if not (isinstance(settings.dup_threshold, (int, float)) and 0 < settings.dup_threshold <= 1):
         raise MinetoolsError(f"{where}: dup_threshold must be a number in (0, 1], got {settings.dup_threshold!r} "
                              "(default 0.8; higher is stricter).")
+    if settings.theme_model not in ("auto", "default", "fit"):
+        raise MinetoolsError(f"{where}: theme_model must be auto, default or fit, got {settings.theme_model!r}.")
     if not isinstance(settings.extra_synonyms, dict):
         raise MinetoolsError(f"{where}: extra_synonyms must be a table such as "
                              '[extra_synonyms] 营业员 = "柜员".')

@@ -263,7 +263,13 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
     assigned_rows = df["status"].isin(ASSIGNED).to_numpy()
     texts = df["text_clean"].fillna("").str.slice(0, settings.max_chars)
 
-    model = load_model(model)
+    if model is not None:
+        model = load_model(model)
+        adapted, reason = False, "model given"
+        model_source = str(model_source) if isinstance(model_source, (str, Path)) else "model given"
+    else:
+        model, adapted, reason = choose_model(settings, int(analysed.sum()))
+        model_source = "fitted on this input" if model is None else "bundled default model"
     taxonomy = model.taxonomy_ if model is not None else load_taxonomy(settings.taxonomy)
     keys = list(taxonomy.keys)
     segmenter = make_segmenter(settings)
@@ -274,9 +280,8 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
             tokens[i] = toks
         df["tokens"] = pd.Series(tokens, dtype=object)
 
-    adapted = model is None
-    with stages("themes", "fit and assign" if adapted else "assign with the saved model"):
-        if adapted:
+    with stages("themes", "fit and assign" if model is None else f"assign with the {model_source}"):
+        if model is None:
             model = ThemeModel(taxonomy, segmenter=segmenter, random_state=settings.seed)
             model.fit(texts[analysed].tolist())
         assign_themes(df, model, texts, idx)
@@ -320,7 +325,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
                 "bank_dict": _file_hash(Path(clean.__file__).parent / "resources" / "bank_dict.txt"),
             },
             "theme_model": {"adapted_to_input": adapted, "fitted_on": int(model.n_train_),
-                            "source": "fitted on this input" if adapted else str(model_source)},
+                            "source": model_source, "reason": reason},
             "seed": settings.seed,
             "rows": {"input": len(df), **{k: int(v) for k, v in counts.items()},
                      "balanced": int(counts.sum()) == len(df)},
@@ -364,6 +369,8 @@ def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | 
     rows = df["status"].isin(ANALYSED).to_numpy()
     texts = df["text_clean"].fillna("").str.slice(0, settings.max_chars)
     model = load_model(model)
+    if model is None:
+        model, _, _ = choose_model(settings, int(rows.sum()))
     with stages("themes", "fit and assign" if model is None else "assign with the saved model"):
         if model is None:
             model = ThemeModel(load_taxonomy(settings.taxonomy), segmenter=make_segmenter(settings),
@@ -386,6 +393,40 @@ def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | 
         (out / "evaluation.json").write_text(json.dumps({**summary, "per_theme": table.round(4).to_dict("records")},
                                                         ensure_ascii=False, indent=2), encoding="utf-8")
     return table, summary
+
+
+def choose_model(settings: Settings, n_analysed: int) -> tuple[ThemeModel | None, bool, str]:
+    """Decide between the bundled default model and fitting on the input.
+
+    Returns ``(model, adapted, reason)``: ``model`` is the default model, or None when the
+    caller should fit a new one on its input (``adapted`` True). ``settings.theme_model``:
+    ``"default"`` always uses the bundled model, ``"fit"`` always fits, ``"auto"`` fits only
+    when the input has at least ``settings.adapt_min_rows`` analysed complaints or when the
+    user changed what the default model was built with (taxonomy, dictionaries, stopwords,
+    synonyms), since the default model cannot know those.
+    """
+    from minetools.themes import default_model
+
+    mode = settings.theme_model
+    custom = [name for name, value in (("taxonomy", settings.taxonomy), ("user_dicts", settings.user_dicts),
+                                       ("extra_stopwords", settings.extra_stopwords),
+                                       ("stopword_files", settings.stopword_files),
+                                       ("extra_synonyms", settings.extra_synonyms),
+                                       ("synonym_files", settings.synonym_files)) if value]
+    if mode == "fit":
+        return None, True, "theme_model = fit"
+    if custom and mode == "auto":
+        return None, True, f"custom {', '.join(custom)}: the default model was built without them"
+    if mode == "auto" and n_analysed >= settings.adapt_min_rows:
+        return None, True, f"{n_analysed:,} analysed complaints >= adapt_min_rows ({settings.adapt_min_rows:,})"
+    model = default_model()
+    if settings.taxonomy and load_taxonomy(settings.taxonomy).hash != model.taxonomy_.hash:
+        raise MinetoolsError("theme_model = default cannot be used with a custom taxonomy: the bundled model "
+                             "knows only the bundled themes. Use theme_model = auto or fit.")
+    why = ("theme_model = default" if mode == "default" else
+           f"{n_analysed:,} analysed complaints < adapt_min_rows ({settings.adapt_min_rows:,}): "
+           "too few to fit on, so the bundled model is used unchanged")
+    return model, False, why
 
 
 def make_segmenter(settings: Settings) -> Segmenter:

@@ -43,12 +43,15 @@ from sklearn.model_selection import KFold
 
 from .taxonomy import MASK_CHAR, Taxonomy, load_taxonomy
 
-__all__ = ["ThemeModel", "top_terms", "OTHER"]
+__all__ = ["ThemeModel", "top_terms", "OTHER", "default_model", "DEFAULT_MODEL_DIR"]
 
 OTHER = "other"
 MODEL_FILE = "model.joblib"
 META_FILE = "model.json"
 TAXONOMY_FILE = "taxonomy.yml"
+#: the model that ships with the package: fitted on the bundled sample corpus with the
+#: bundled taxonomy (rebuilt by ``make default-model``)
+DEFAULT_MODEL_DIR = Path(__file__).parent / "resources" / "default_model"
 
 _PLACEHOLDER_RE = re.compile(r"\[[^\[\]\s]{1,10}\]")
 _HAS_WORD_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z]")
@@ -791,3 +794,12 @@ def audit_sample(complaints: pd.DataFrame, keys: Sequence[str], *, n: int = 200,
                 for row in picked[[f"theme_{k}" for k in keys]].to_numpy().astype(bool)]
     return pd.DataFrame({"record_id": picked["record_id"].to_numpy(), "text": picked["text_clean"].to_numpy(),
                          "assigned": assigned, "labels": ""})
+
+
+def default_model() -> ThemeModel:
+    """The theme model that ships with the package (bundled taxonomy, fitted on the sample corpus).
+
+    Use it as it is for small files, where fitting on the input has too little to learn
+    from: ``ThemeModel`` is deterministic, so the same text always gets the same themes.
+    """
+    return ThemeModel.load(DEFAULT_MODEL_DIR)
