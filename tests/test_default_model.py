@@ -109,3 +109,20 @@ def test_unknown_theme_model_setting_is_a_clear_error(tmp_path, capsys):
     assert main(["run", str(src), "--out", str(tmp_path / "run"), "--config", str(tmp_path / "c.toml"),
                  "--quiet"]) != 0
     assert "theme_model must be auto, default or fit" in capsys.readouterr().err
+
+
+def test_run_with_human_labels_fits_on_them(tmp_path, capsys, model):
+    # coders labelled these environment; the shipped rules and model miss most of them
+    env = [f"第{i}次来网点，{t}" for i, t in enumerate(["椅子坏了没人修", "灯一闪一闪的", "门把手黏糊糊的", "墙皮掉了一地"] * 10)]
+    fees = [f"第{i}次说这张{w}卡的工本费要另算" for i, w in enumerate(["借记", "储蓄", "社保", "信用"] * 5)]
+    assert model.predict(env)["environment"].mean() < 0.5
+    src = tmp_path / "coded.csv"
+    pd.DataFrame({"投诉内容": env + fees, "人工主题": ["environment"] * 40 + ["fees"] * 20,
+                  "满意度": [2, 3] * 30}).to_csv(src, index=False)
+    assert main(["run", str(src), "--out", str(tmp_path / "run"), "--labels-col", "人工主题", "--quiet"]) == 0
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["theme_model"]["adapted_to_input"] is True and "人工主题" in manifest["theme_model"]["reason"]
+    out = pd.read_parquet(tmp_path / "run" / "complaints.parquet")
+    assert out.loc[:39, "theme_environment"].mean() >= 0.9 and out.loc[40:, "theme_fees"].mean() >= 0.9
+    assert main(["run", str(src), "--out", str(tmp_path / "run2"), "--labels-col", "coder", "--quiet"]) != 0
+    assert "Labels column 'coder' is not in" in capsys.readouterr().err

@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="analyse a complaint file and write a run directory", **_formatter("run"))
     run.add_argument("input", help="CSV, TSV, Excel, Parquet or JSONL file of complaints")
     run.add_argument("--out", required=True, help="output run directory (created if missing)")
+    run.add_argument("--labels-col", help="column of human theme labels (keys joined by |): the theme model is "
+                                          "fitted on them instead of on the rules' weak labels")
     _add_run_options(run)
 
     apply = sub.add_parser("apply", help="assign themes with a saved model and write a run directory",
@@ -124,7 +126,8 @@ def _settings(args):
 
     return load_settings(args.config, text_col=args.text_col, score_col=args.score_col, date_col=args.date_col,
                          sheet=args.sheet, encoding=args.encoding, score_scale=args.score_scale,
-                         seed=args.seed, keep_raw_text=args.keep_raw_text)
+                         seed=args.seed, keep_raw_text=args.keep_raw_text,
+                         labels_col=getattr(args, "labels_col", None) if args.command == "run" else None)
 
 
 def _run(args) -> int:

@@ -48,6 +48,7 @@ class Settings:
     segment_cache: str | None = None
     dup_threshold: float = 0.8
     theme_model: str = "auto"
+    labels_col: str | None = None
     adapt_min_rows: int = 2000
     seed: int = 0
     max_chars: int = 5000

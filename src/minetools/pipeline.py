@@ -267,6 +267,9 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
         model = load_model(model)
         adapted, reason = False, "model given"
         model_source = str(model_source) if isinstance(model_source, (str, Path)) else "model given"
+    elif settings.labels_col:
+        model, adapted, reason = None, True, f"fitted on the human labels in column {settings.labels_col!r}"
+        model_source = "fitted on this input's human labels"
     else:
         model, adapted, reason = choose_model(settings, int(analysed.sum()))
         model_source = "fitted on this input" if model is None else "bundled default model"
@@ -283,7 +286,8 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
     with stages("themes", "fit and assign" if model is None else f"assign with the {model_source}"):
         if model is None:
             model = ThemeModel(taxonomy, segmenter=segmenter, random_state=settings.seed)
-            model.fit(texts[analysed].tolist())
+            gold = _gold_labels(raw, settings.labels_col, keys, input_path)[analysed] if settings.labels_col else None
+            model.fit(texts[analysed].tolist(), gold)
         assign_themes(df, model, texts, idx)
         themes = _themes_table(df, analysed, taxonomy, tokens, settings.seed)
 
@@ -378,10 +382,7 @@ def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | 
             model.fit(texts[rows].tolist())
         keys = list(model.keys_)
         assign_themes(df, model, texts, np.flatnonzero(rows))
-    try:
-        truth = labels_frame(raw[labels_col].reset_index(drop=True), keys)
-    except ValueError as exc:
-        raise io.InputError(f"{input_path}, column {labels_col!r}: {exc}") from None
+    truth = _gold_labels(raw, labels_col, keys, input_path)
     pred = df[[f"theme_{k}" for k in keys]].set_axis(keys, axis=1)
     table, summary = evaluate_assignments(truth[rows], pred[rows])
     summary.update({"input": str(input_path), "labels_col": labels_col, "rows_excluded": int((~rows).sum()),
@@ -393,6 +394,17 @@ def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | 
         (out / "evaluation.json").write_text(json.dumps({**summary, "per_theme": table.round(4).to_dict("records")},
                                                         ensure_ascii=False, indent=2), encoding="utf-8")
     return table, summary
+
+
+def _gold_labels(raw: pd.DataFrame, column: str, keys, input_path) -> pd.DataFrame:
+    """0/1 theme matrix from a column of human labels (empty = none of the themes)."""
+    if column not in raw.columns:
+        raise io.InputError(f"Labels column {column!r} is not in {input_path}. "
+                            f"Columns found: {', '.join(map(str, raw.columns))}.")
+    try:
+        return labels_frame(raw[column].reset_index(drop=True), keys)
+    except ValueError as exc:
+        raise io.InputError(f"{input_path}, column {column!r}: {exc}") from None
 
 
 def choose_model(settings: Settings, n_analysed: int) -> tuple[ThemeModel | None, bool, str]:
