@@ -38,6 +38,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.special import ndtr, pdtr
 
 __all__ = [
     "analyze_drivers",
@@ -74,10 +76,11 @@ RESULT_COLUMNS = (
     "significant",
 )
 
+# Partial variance (on the correlation scale) below which a predictor is treated as a
+# linear combination of those already in the subset.
+_SWEEP_PIVOT_TOL = 1e-13
 # Relative tolerance below which a (residualised) variance is treated as zero.
 _DEGENERATE_RTOL = 1e-10
-# Upper bound on the number of float64 elements in one batched-solve chunk.
-_CHUNK_ELEMENTS = 4_000_000
 
 
 # ---------------------------------------------------------------------------
@@ -112,11 +115,9 @@ def _partial_moments(M: np.ndarray, n_adjust: int):
     C = M[:, n_adjust:, n_adjust:]
     if n_adjust == 1:
         A_inv = np.where(A > 0, 1.0 / np.where(A > 0, A, 1.0), 0.0)
+        S = C - np.swapaxes(Bm, 1, 2) @ A_inv @ Bm
     else:
-        # Hermitian pseudo-inverse: robust when a dummy level is absent from
-        # a bootstrap resample (zero row/column in A).
-        A_inv = np.linalg.pinv(A, hermitian=True)
-    S = C - np.swapaxes(Bm, 1, 2) @ A_inv @ Bm
+        S = C - np.swapaxes(Bm, 1, 2) @ _solve_adjusters(A, Bm)
     S = 0.5 * (S + np.swapaxes(S, 1, 2))
     n = M[:, 0, 0]
     means_cp = M[:, 0, n_adjust:]
@@ -126,6 +127,30 @@ def _partial_moments(M: np.ndarray, n_adjust: int):
         )
     tss = centered[:, -1]
     return S, centered, tss
+
+
+def _solve_adjusters(A: np.ndarray, Bm: np.ndarray) -> np.ndarray:
+    """``A^+ Bm`` for stacks of adjuster cross-products (dummy levels may be absent).
+
+    A covariate level absent from a bootstrap resample leaves a zero row and
+    column in ``A`` (and in ``Bm``); setting its diagonal to 1 drops it
+    exactly.  Stacks that are still singular or ill-conditioned fall back to
+    the Hermitian pseudo-inverse.
+    """
+    diag = np.diagonal(A, axis1=1, axis2=2)
+    fix = np.where(diag <= 0, 1.0, 0.0)
+    A_fixed = A + fix[:, :, None] * np.eye(A.shape[1])[None]
+    try:
+        X = np.linalg.solve(A_fixed, Bm)
+        # Residual check catches near-singular stacks that solve() accepts.
+        err = np.abs(A_fixed @ X - Bm).max(axis=(1, 2))
+        bad = ~np.isfinite(err) | (err > 1e-8 * np.maximum(np.abs(Bm).max(axis=(1, 2)), 1.0))
+    except np.linalg.LinAlgError:
+        X = np.empty_like(Bm)
+        bad = np.ones(len(A), dtype=bool)
+    if bad.any():
+        X[bad] = np.linalg.pinv(A[bad], hermitian=True) @ Bm[bad]
+    return X
 
 
 def _standardise(S: np.ndarray, centered: np.ndarray):
@@ -218,20 +243,41 @@ def _all_subset_r2(R: np.ndarray, r: np.ndarray) -> np.ndarray:
     ndarray, shape (B, 2**p)
         Entry ``[b, mask]`` is the R² of the predictors whose bits are set in
         ``mask``; entry 0 (empty set) is 0.
+
+    Notes
+    -----
+    Subsets are grown one predictor at a time in index order.  For every
+    subset ``P`` of ``{0..m-1}`` the array ``F`` holds the partial
+    correlation matrix of ``{m..p-1, y}`` given ``P`` (a Schur complement).
+    Adding predictor ``m`` is one sweep on its pivot, and ``1 - F[y, y]``
+    after the sweep is the R² of ``P + {m}``.  Each step only carries the
+    predictors still to come, so all ``2**p`` R² values cost about
+    ``sum_m 2**m (p-m)**2`` multiply-adds per matrix instead of one linear
+    solve per subset.  A predictor that is a linear combination of ``P``
+    (pivot ~ 0) adds nothing, as with a pseudo-inverse.
     """
     B, p = r.shape
-    _, groups = _subset_layout(p)
     values = np.zeros((B, 1 << p))
-    for mk, members in groups:
-        k = members.shape[1]
-        per_boot = len(mk) * k * k
-        step = max(1, _CHUNK_ELEMENTS // max(per_boot, 1))
-        for start in range(0, B, step):
-            sl = slice(start, min(B, start + step))
-            Rs = R[sl]
-            A = Rs[:, members[:, :, None], members[:, None, :]]
-            b = r[sl][:, members]
-            values[sl, mk] = _batched_quadform(A, b)
+    step = max(1, min(B, 256))
+    for start in range(0, B, step):
+        sl = slice(start, min(B, start + step))
+        b = sl.stop - sl.start
+        F = np.empty((1, p + 1, p + 1, b))
+        F[0, :p, :p] = np.moveaxis(R[sl], 0, -1)
+        F[0, :p, p] = r[sl].T
+        F[0, p, :p] = r[sl].T
+        F[0, p, p] = 1.0
+        out = np.zeros((1 << p, b))
+        for m in range(p):
+            piv = F[:, 0, 0]
+            live = piv > _SWEEP_PIVOT_TOL
+            inv = np.where(live, 1.0 / np.where(live, piv, 1.0), 0.0)
+            rest = F[:, 1:, 1:]
+            swept = np.multiply(F[:, 1:, 0][:, :, None], (F[:, 0, 1:] * inv[:, None])[:, None, :])
+            np.subtract(rest, swept, out=swept)
+            out[(1 << m):(2 << m)] = 1.0 - swept[:, -1, -1]
+            F = np.concatenate([rest, swept], axis=0)
+        values[sl] = out.T
     return values
 
 
@@ -419,46 +465,54 @@ def relative_weights(X, y) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------
-# analyze_drivers
+# analyze_drivers: data preparation
 # ---------------------------------------------------------------------------
 
 
-def _covariate_dummies(frame: pd.DataFrame, covariates: Sequence[str]):
-    """One-hot encode categorical covariates (first level dropped).
+def _covariate_codes(frame: pd.DataFrame, covariates: Sequence[str], keep: np.ndarray):
+    """Integer level codes per categorical covariate (0 = reference level), rows ``keep`` only.
 
     Missing values form their own level ``"(missing)"``.  Levels observed on
     a single row are pooled into the first (reference) level: a dummy for a
     single row would give that row leverage 1 and make HC3 undefined.
+    Returns ``(codes, sizes, dummy_names)``.
     """
-    blocks = []
+    codes: list[np.ndarray] = []
+    sizes: list[int] = []
     names: list[str] = []
     for col in covariates:
-        s = frame[col]
-        s = s.astype(object).where(s.notna(), "(missing)").astype(str)
-        counts = s.value_counts()
-        levels = sorted(counts.index)
-        singletons = set(counts.index[counts < 2])
-        keep = [lv for lv in levels if lv not in singletons]
-        if not keep:
+        raw, uniques = pd.factorize(frame[col], use_na_sentinel=True)
+        raw = raw[keep]
+        labels = [str(u) for u in uniques]
+        if (raw < 0).any():
+            raw = np.where(raw < 0, len(labels), raw)
+            labels.append("(missing)")
+        counts = np.bincount(raw, minlength=len(labels))
+        keep_levels = sorted((lab, i) for i, lab in enumerate(labels) if counts[i] >= 2)
+        if len(keep_levels) < 2:
             continue
-        reference = keep[0]
-        s = s.where(~s.isin(singletons), reference)
-        for lv in keep[1:]:
-            blocks.append((s == lv).to_numpy(dtype=float))
-            names.append(f"{col}[{lv}]")
-    if blocks:
-        return np.column_stack(blocks), names
-    return np.empty((len(frame), 0)), names
+        recode = np.zeros(len(labels), dtype=np.int64)  # singletons -> reference (0)
+        for new, (_, old) in enumerate(keep_levels):
+            recode[old] = new
+        codes.append(recode[raw])
+        sizes.append(len(keep_levels))
+        names += [f"{col}[{lab}]" for lab, _ in keep_levels[1:]]
+    return codes, sizes, names
 
 
-def _indicator(frame: pd.DataFrame, col: str) -> np.ndarray:
+def _indicator(frame: pd.DataFrame, col: str, keep: np.ndarray) -> np.ndarray:
     s = frame[col]
     if s.dtype == bool:
-        return s.to_numpy(dtype=float)
-    vals = pd.to_numeric(s, errors="coerce")
-    bad = s.notna() & vals.isna()
-    vals = vals.fillna(0.0).to_numpy(dtype=float)
-    if bad.any() or not np.isin(vals, (0.0, 1.0)).all():
+        return s.to_numpy(dtype=float)[keep]
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        vals = s.to_numpy(dtype=float, na_value=np.nan)[keep]
+        bad = False
+        vals = np.where(np.isnan(vals), 0.0, vals)
+    else:
+        num = pd.to_numeric(s, errors="coerce")
+        bad = (s.notna() & num.isna()).to_numpy()[keep].any()
+        vals = num.fillna(0.0).to_numpy(dtype=float)[keep]
+    if bad or not ((vals == 0.0) | (vals == 1.0)).all():
         raise ValueError(
             f"Theme column {col!r} must hold 0/1 (or boolean) indicators; "
             "found other values. Recode it to 1 = theme present, 0 = absent."
@@ -466,122 +520,296 @@ def _indicator(frame: pd.DataFrame, col: str) -> np.ndarray:
     return vals
 
 
-def _fit_effects(y: np.ndarray, X_design: np.ndarray, theme_pos: np.ndarray):
-    """OLS with HC3 errors; returns coef, ci_low, ci_high, p for theme columns."""
-    import statsmodels.api as sm
+def _group_rows(columns: Sequence, n: int):
+    """Group identical rows of several aligned columns.
 
-    k = len(theme_pos)
-    nan = np.full(k, np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        fit = sm.OLS(y, X_design).fit(cov_type="HC3")
-        params = np.asarray(fit.params)[theme_pos]
-        ci = np.asarray(fit.conf_int(alpha=0.05))[theme_pos]
-        pvals = np.asarray(fit.pvalues)[theme_pos]
-    if k == 0:
-        return nan, nan, nan, nan, float(fit.rsquared)
-    return params, ci[:, 0], ci[:, 1], pvals, float(fit.rsquared)
-
-
-def analyze_drivers(
-    df: pd.DataFrame,
-    *,
-    score_col: str = "satisfaction",
-    themes: Sequence[str],
-    covariates: Sequence[str] = ("branch", "channel", "month"),
-    n_boot: int = 200,
-    min_n: int = 30,
-    random_state: int | None = 0,
-) -> pd.DataFrame:
-    """Rank complaint themes by how much they lower satisfaction.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        One row per complaint with a score column, 0/1 indicator columns
-        ``theme_<key>`` (missing indicator = theme absent) and categorical
-        covariate columns.
-    score_col : str, default "satisfaction"
-        Satisfaction score (e.g. a 1–5 survey).  Coerced to numeric; rows
-        where it is missing (or non-numeric) are excluded from every statistic.
-    themes : sequence of str
-        Theme keys, keyword-only and required; the indicator column for key
-        ``k`` is ``f"theme_{k}"``.
-    covariates : sequence of str, default ("branch", "channel", "month")
-        Categorical adjustment variables, one-hot encoded with the first
-        (sorted) level dropped.  Columns absent from ``df`` are skipped; the
-        ones used are recorded in ``result.attrs["covariates"]``.  Missing
-        values form a ``"(missing)"`` level; levels seen on a single row are
-        pooled into the reference level.
-    n_boot : int, default 200
-        Bootstrap resamples (rows drawn with replacement) for the importance
-        confidence intervals; 0 disables them (NaN bounds).
-    min_n : int, default 30
-        Themes present on fewer rows are reported but flagged
-        ``ranked=False`` and not ranked.
-    random_state : int or None, default 0
-        Seed for the bootstrap; the same seed gives identical results.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per theme, in the order given, with columns:
-
-        ``theme``
-            Theme key.
-        ``n``, ``prevalence``
-            Rows with the theme, and ``n / N`` (N = rows with a score).
-        ``mean_with``, ``mean_without``
-            Mean score of rows with / without the theme.
-        ``impact``
-            ``mean(all) - mean(without) = prevalence * (mean_with -
-            mean_without)``: the theme's contribution to the overall mean
-            score.  **Sign convention: negative impact = the theme lowers
-            satisfaction**; if the theme vanished and its complaints scored
-            like the rest, the overall mean would change by ``-impact``.
-        ``effect``, ``effect_ci_low``, ``effect_ci_high``
-            OLS coefficient of the theme in ``score ~ all themes + covariate
-            dummies`` (change in score when the theme is present, holding
-            the other themes and covariates fixed), with an HC3-robust 95%
-            confidence interval.  Negative = damaging.
-        ``importance``, ``importance_ci_low``, ``importance_ci_high``
-            The theme's share of R², i.e. of ``R²(covariates + themes) -
-            R²(covariates)``, by exact LMG (<= 15 estimable themes) or
-            Johnson's relative weights (more than 15), signed by the sign of
-            ``effect``; bootstrap percentile 95% interval (each resample's
-            share is signed by that resample's coefficient).
-        ``significant``
-            ``p_value < 0.05``.
-        ``p_value``
-            HC3 two-sided p-value of the effect.
-        ``ranked``
-            False when ``n < min_n`` or the theme cannot be estimated.
-        ``rank``
-            1 = most damaging (most negative effect) among ranked themes;
-            NaN for unranked themes.
-
-        Themes with no variation (present on fewer than 2 rows or absent
-        from fewer than 2 rows) get NaN effect/importance, ``ranked=False``.
-
-        ``result.attrs`` holds ``r2`` (full model), ``r2_covariates``
-        (covariates only), ``n`` (rows used), ``method`` (``"lmg"`` or
-        ``"relative_weights"``), ``n_boot``, ``covariates`` (used),
-        ``score_col`` and ``min_n``.
-
-    Raises
-    ------
-    ValueError
-        If the score column or a theme column is missing, an indicator is
-        not 0/1, or there are fewer usable rows than model parameters + 10.
+    ``columns`` holds arrays, or ``(codes, size)`` pairs of integer codes in
+    ``range(size)`` that need no factorising.  Returns ``(inverse, first,
+    counts)``: the group of every row (groups numbered in order of first
+    appearance), the first row of every group and the group sizes.  Linear
+    time: the columns are folded into one integer key.
     """
+    key = np.zeros(n, dtype=np.int64)
+    card = 1
+    for col in columns:
+        if isinstance(col, tuple):
+            codes, size = col
+        else:
+            codes, uniques = pd.factorize(np.asarray(col), sort=False)
+            size = len(uniques)
+        size = max(int(size), 1)
+        if card * size >= 2**62:
+            key, uniq = pd.factorize(key, sort=False)
+            key = key.astype(np.int64)
+            card = max(len(uniq), 1)
+        key = key * size + codes
+        card *= size
+    inverse, uniq = pd.factorize(key, sort=False)
+    counts = np.bincount(inverse, minlength=len(uniq))
+    first = np.full(len(uniq), n, dtype=np.int64)
+    np.minimum.at(first, inverse, np.arange(n))
+    return inverse.astype(np.int64), first, counts
+
+
+def _row_keys(C: np.ndarray, sizes: Sequence[int], X: np.ndarray, is_binary: np.ndarray, y: np.ndarray) -> list:
+    """Columns for :func:`_group_rows`: covariate codes, 0/1 drivers packed 30 to a code, the rest."""
+    keys: list = [(C[:, j], s) for j, s in enumerate(sizes)]
+    bits = np.flatnonzero(is_binary)
+    for start in range(0, len(bits), 30):
+        block = bits[start : start + 30]
+        packed = X[:, block].astype(np.int64) @ (np.int64(1) << np.arange(len(block), dtype=np.int64))
+        keys.append(packed)
+    keys += [X[:, j] for j in np.flatnonzero(~is_binary)]
+    keys.append(y)
+    return keys
+
+
+# ---------------------------------------------------------------------------
+# Weighted cross-products from sufficient statistics (point estimate and bootstrap)
+# ---------------------------------------------------------------------------
+
+
+class _MomentPlan:
+    """Cross-product matrices of ``[1, covariate dummies, V]`` for many weight vectors.
+
+    The rows are *patterns* (distinct combinations of covariate levels, driver
+    values and score) and a weight vector says how often each pattern occurs
+    (its count for the estimate, a resampled count for a bootstrap replicate).
+    Rather than forming ``Z' diag(w) Z`` row by row, the weights are summed
+    into three small tables — the weight of each covariate *cell*, the
+    weighted sums of ``V`` in each cell, and the weight of each distinct ``V``
+    row — and the blocks of the cross-product matrix follow from those:
+    ``[1,D]'[1,D]`` from the cell weights, ``[1,D]'V`` from the cell sums and
+    ``V'V`` from the ``V``-row weights.  With integer-valued data the
+    matrices are exact.
+    """
+
+    def __init__(self, codes: np.ndarray, sizes: Sequence[int], V: np.ndarray):
+        K, q = V.shape
+        ncov = codes.shape[1]
+        self.K, self.q = K, q
+        self.a = 1 + sum(s - 1 for s in sizes)
+        if ncov:
+            g, gfirst, _ = _group_rows([codes[:, j] for j in range(ncov)], K)
+        else:
+            g, gfirst = np.zeros(K, dtype=np.int64), np.zeros(1, dtype=np.int64)
+        G = self.G = len(gfirst)
+        cell_codes = codes[gfirst]
+        active = [np.zeros(G, dtype=np.int64)]
+        offset = 1
+        for j, size in enumerate(sizes):
+            c = cell_codes[:, j]
+            active.append(np.where(c > 0, offset + c - 1, -1))
+            offset += size - 1
+        active = np.column_stack(active)
+        r_idx, c_pos = np.nonzero(active >= 0)
+        self.Dg = sp.csr_matrix(
+            (np.ones(len(r_idx)), (r_idx, active[r_idx, c_pos])), shape=(G, self.a)
+        )
+        rows, cols = [], []
+        for u in range(active.shape[1]):
+            for v in range(active.shape[1]):
+                ok = (active[:, u] >= 0) & (active[:, v] >= 0)
+                rows.append(active[ok, u] * self.a + active[ok, v])
+                cols.append(np.flatnonzero(ok))
+        rows, cols = np.concatenate(rows), np.concatenate(cols)
+        self.Q = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(self.a * self.a, G))
+        h, hfirst, _ = _group_rows([V[:, j] for j in range(q)], K)
+        H = self.H = len(hfirst)
+        Vh = V[hfirst]
+        self.Pc = np.ascontiguousarray((Vh[:, :, None] * Vh[:, None, :]).reshape(H, q * q).T)
+        kk, jj = np.nonzero(V)
+        rows = np.concatenate([g, G + g[kk] * q + jj, G + G * q + h])
+        cols = np.concatenate([np.arange(K), kk, np.arange(K)])
+        data = np.concatenate([np.ones(K), V[kk, jj], np.ones(K)])
+        self.E = sp.csr_matrix((data, (rows, cols)), shape=(G + G * q + H, K))
+
+    def moments(self, W: np.ndarray, shift: np.ndarray) -> np.ndarray:
+        """``M[b] = Z' diag(W[:, b]) Z`` with ``V`` centred at ``shift``; shape (B, m, m)."""
+        B = W.shape[1]
+        G, q, a = self.G, self.q, self.a
+        agg = self.E @ W
+        N = agg[:G]
+        S = agg[G : G + G * q]
+        U = agg[G + G * q :]
+        M = np.empty((B, a + q, a + q))
+        M[:, :a, :a] = (self.Q @ N).T.reshape(B, a, a)
+        cross = (self.Dg.T @ S.reshape(G, q * B)).reshape(a, q, B).transpose(2, 0, 1)
+        M[:, :a, a:] = cross
+        M[:, a:, :a] = np.swapaxes(cross, 1, 2)
+        M[:, a:, a:] = (self.Pc @ U).T.reshape(B, q, q)
+        # Centre V at `shift`: Z -> Z T with T = I - e_0 shift' on the V columns.
+        T = np.eye(a + q)
+        T[0, a:] = -shift
+        return T.T @ M @ T
+
+
+# ---------------------------------------------------------------------------
+# Poisson bootstrap weights
+# ---------------------------------------------------------------------------
+
+#: Patterns seen at most this often draw their Poisson weights from lookup tables.
+_POISSON_TABLE_MAX = 32
+_POISSON_AMBIGUOUS = 255
+_POISSON_CACHE: dict = {}
+
+
+def _poisson_tables():
+    """Inverse-CDF lookup tables for Poisson(1..32) indexed by a 16-bit uniform.
+
+    ``table[lam, u]`` is the Poisson(lam) quantile for every uniform in
+    ``[u, u+1) / 65536`` when that whole interval maps to one value, else the
+    marker 255; marked draws are completed with a second uniform inside the
+    interval, so the draws follow the Poisson distribution exactly.
+    """
+    if "tables" not in _POISSON_CACHE:
+        lo = np.arange(65536) / 65536.0
+        hi = (np.arange(65536) + 1) / 65536.0
+        table = np.zeros((_POISSON_TABLE_MAX + 1, 65536), dtype=np.uint8)
+        cdfs = [np.ones(1)]
+        for lam in range(1, _POISSON_TABLE_MAX + 1):
+            top = int(lam + 40 * math.sqrt(lam) + 40)
+            cdf = pdtr(np.arange(top), lam)
+            cdf[-1] = 1.0
+            cdfs.append(cdf)
+            x_lo = np.searchsorted(cdf, lo, side="right")
+            x_hi = np.searchsorted(cdf, hi, side="left")
+            table[lam] = np.where((x_lo == x_hi) & (x_lo < _POISSON_AMBIGUOUS), x_lo, _POISSON_AMBIGUOUS)
+        _POISSON_CACHE["tables"] = (table.reshape(-1), cdfs)
+    return _POISSON_CACHE["tables"]
+
+
+def _poisson_weights(counts: np.ndarray, n_rep: int, rng: np.random.Generator) -> np.ndarray:
+    """Poisson bootstrap weights, shape (K, n_rep): pattern k gets Poisson(counts[k]).
+
+    Giving every original row an independent Poisson(1) weight (the Poisson
+    bootstrap; Hanley & MacGibbon 2006) means a pattern seen c times gets a
+    Poisson(c) weight, so the resample is drawn per pattern, not per row.
+    ``counts`` must be sorted ascending (small counts use the lookup tables).
+    """
+    table, cdfs = _poisson_tables()
+    K = len(counts)
+    W = np.empty((K, n_rep))
+    n_small = int(np.searchsorted(counts, _POISSON_TABLE_MAX, side="right"))
+    if n_small:
+        offsets = (counts[:n_small].astype(np.uint32) << 16)[:, None]
+        u = rng.integers(0, 65536, size=(n_small, n_rep), dtype=np.uint16)
+        x = np.take(table, offsets | u)
+        W[:n_small] = x
+        amb_r, amb_c = np.nonzero(x == _POISSON_AMBIGUOUS)
+        if len(amb_r):
+            fine = (u[amb_r, amb_c] + rng.random(len(amb_r))) / 65536.0
+            lam = counts[amb_r]
+            for value in np.unique(lam):
+                sel = lam == value
+                W[amb_r[sel], amb_c[sel]] = np.searchsorted(cdfs[value], fine[sel], side="right")
+    if n_small < K:
+        W[n_small:] = rng.poisson(counts[n_small:].astype(float)[:, None], size=(K - n_small, n_rep))
+    return W
+
+
+# ---------------------------------------------------------------------------
+# Adjusted effects: weighted OLS with HC3 errors on patterns
+# ---------------------------------------------------------------------------
+
+
+def _ols_hc3(X: np.ndarray, y: np.ndarray, w: np.ndarray):
+    """OLS of y on X with frequency weights w and HC3 standard errors.
+
+    Identical rows share their residual and leverage, so fitting on patterns
+    with their counts gives exactly the row-level estimates and HC3 errors.
+    Returns ``(coef, se, r2)``.
+    """
+    XtWX = X.T @ (X * w[:, None])
+    bread = np.linalg.pinv(XtWX, hermitian=True)
+    coef = bread @ (X.T @ (w * y))
+    resid = y - X @ coef
+    lev = np.einsum("ij,ij->i", X @ bread, X)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u2 = resid**2 / (1.0 - lev) ** 2
+    meat = X.T @ (X * (w * u2)[:, None])
+    cov = bread @ meat @ bread
+    se = np.sqrt(np.clip(np.diagonal(cov), 0.0, None))
+    ybar = (w @ y) / w.sum()
+    tss = w @ (y - ybar) ** 2
+    r2 = 1.0 - (w @ resid**2) / tss if tss > 0 else 0.0
+    return coef, se, float(r2)
+
+
+# ---------------------------------------------------------------------------
+# Importance (LMG / relative weights) for stacks of cross-product matrices
+# ---------------------------------------------------------------------------
+
+
+def _decompose(M: np.ndarray, n_adjust: int, p: int, use_lmg: bool):
+    """Shares of R² (over the adjusters) for each predictor, their signs and R²(adjusters)."""
+    S, centered, tss = _partial_moments(M, n_adjust)
+    R, r, scale, _ = _standardise(S, centered)
+    safe_tss = np.where(tss > 0, tss, 1.0)
+    factor = np.where(tss > 0, scale / safe_tss, 0.0)
+    if p == 0:
+        shares = np.zeros((M.shape[0], 0))
+        sign = shares
+    else:
+        shares = (_lmg_from_corr(R, r) if use_lmg else _relweights_from_corr(R, r)) * factor[:, None]
+        sign = np.sign(_full_beta_from_corr(R, r))
+    r2_cov = np.where(tss > 0, 1.0 - scale / safe_tss, 0.0)
+    return shares, sign, r2_cov
+
+
+def _boot_chunk(item, plan: _MomentPlan, counts: np.ndarray, shift: np.ndarray, p: int, use_lmg: bool):
+    """Signed importance shares for one chunk of bootstrap replicates."""
+    n_rep, seed = item
+    W = _poisson_weights(counts, n_rep, np.random.default_rng(seed))
+    shares, sign, _ = _decompose(plan.moments(W, shift), plan.a, p, use_lmg)
+    return shares * sign
+
+
+def _bootstrap_importance(plan, counts, shift, p, use_lmg, n_boot, random_state) -> np.ndarray:
+    """(n_boot, p) signed shares; chunked, seeded per chunk, forked over cores when large."""
+    from minetools.clean import _fork_map
+
+    K = len(counts)
+    per_chunk = int(max(1, min(200, _BOOT_CHUNK_ELEMENTS // max(K, 1), n_boot)))
+    sizes = [per_chunk] * (n_boot // per_chunk) + ([n_boot % per_chunk] if n_boot % per_chunk else [])
+    seeds = np.random.SeedSequence(random_state).spawn(len(sizes))
+    parallel = K * n_boot >= _PARALLEL_BOOT_ELEMENTS and len(sizes) > 1
+    parts = _fork_map(_boot_chunk, list(zip(sizes, seeds)), (plan, counts.astype(np.int64), shift, p, use_lmg),
+                      parallel=parallel)
+    return np.concatenate(parts, axis=0)
+
+
+#: Patterns x replicates held in memory per bootstrap chunk.
+_BOOT_CHUNK_ELEMENTS = 8_000_000
+#: Patterns x replicates above which the bootstrap uses one worker process per core.
+_PARALLEL_BOOT_ELEMENTS = 20_000_000
+_Z975 = 1.959963984540054
+
+
+# ---------------------------------------------------------------------------
+# analyze_drivers
+# ---------------------------------------------------------------------------
+
+
+def _dummy_matrix(codes: np.ndarray, sizes: Sequence[int]) -> np.ndarray:
+    """One-hot columns (reference level dropped) for rows of covariate codes."""
+    blocks = [np.zeros((len(codes), 0))]
+    for j, size in enumerate(sizes):
+        blocks.append((codes[:, j][:, None] == np.arange(1, size)[None, :]).astype(float))
+    return np.concatenate(blocks, axis=1)
+
+
+def _check_inputs(df, score_col, themes, extra_drivers, method, n_boot):
     if isinstance(themes, str):
         themes = [themes]
     themes = list(themes)
-    if not themes:
+    extra_drivers = [extra_drivers] if isinstance(extra_drivers, str) else list(extra_drivers)
+    if not themes and not extra_drivers:
         raise ValueError("`themes` is empty; pass the theme keys to analyse.")
-    if len(set(themes)) != len(themes):
-        dup = sorted({t for t in themes if themes.count(t) > 1})
-        raise ValueError(f"Duplicate theme keys {dup}; pass each theme once.")
+    names = themes + extra_drivers
+    if len(set(names)) != len(names):
+        dup = sorted({t for t in names if names.count(t) > 1})
+        raise ValueError(f"Duplicate driver names {dup}; pass each theme or column once.")
     if score_col not in df.columns:
         raise ValueError(
             f"Score column {score_col!r} not found in the data; pass the name "
@@ -593,137 +821,317 @@ def analyze_drivers(
             f"Theme indicator column(s) {missing_themes} not found; each theme key "
             "k needs a 0/1 column named 'theme_k' (assign themes first or drop the key)."
         )
+    missing_extra = [c for c in extra_drivers if c not in df.columns]
+    if missing_extra:
+        raise ValueError(f"Driver column(s) {missing_extra} not found in the data; check extra_drivers=.")
+    if method not in ("lmg", "relative_weights"):
+        raise ValueError(f"method must be 'lmg' or 'relative_weights', got {method!r}.")
     if n_boot < 0:
         raise ValueError(f"n_boot must be >= 0, got {n_boot}.")
+    return themes, extra_drivers
 
-    score = pd.to_numeric(df[score_col], errors="coerce")
-    keep = score.notna().to_numpy() & np.isfinite(score.to_numpy(dtype=float, na_value=np.nan))
-    frame = df.loc[keep]
-    y = score[keep].to_numpy(dtype=float)
+
+def _extra_values(frame: pd.DataFrame, col: str) -> np.ndarray:
+    vals = pd.to_numeric(frame[col], errors="coerce")
+    bad = frame[col].notna() & vals.isna()
+    if bad.any():
+        first = frame.index[np.flatnonzero(bad.to_numpy())[0]]
+        raise ValueError(
+            f"Driver column {col!r} must be numeric; row {first} holds {frame[col].loc[first]!r}."
+        )
+    return vals.to_numpy(dtype=float, na_value=np.nan)
+
+
+def analyze_drivers(
+    df: pd.DataFrame,
+    *,
+    score_col: str = "satisfaction",
+    themes: Sequence[str],
+    covariates: Sequence[str] = ("branch", "channel", "month"),
+    method: str = "lmg",
+    n_boot: int = 1000,
+    min_n: int = 30,
+    random_state: int | None = None,
+    extra_drivers: Sequence[str] = (),
+    outcome: str = "auto",
+    threshold: float | None = None,
+) -> pd.DataFrame:
+    """Rank complaint themes by how much they lower satisfaction.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per complaint with a score column, 0/1 indicator columns
+        ``theme_<key>`` (missing indicator = theme absent) and categorical
+        covariate columns.
+    score_col : str, default "satisfaction"
+        Satisfaction score (e.g. a 1–5 survey, or 满意/不满意 coded as two
+        numbers).  Coerced to numeric; rows where it is missing (or
+        non-numeric) are excluded from every statistic.
+    themes : sequence of str
+        Theme keys, keyword-only and required; the indicator column for key
+        ``k`` is ``f"theme_{k}"``.
+    covariates : sequence of str, default ("branch", "channel", "month")
+        Categorical adjustment variables, always in the model, one-hot
+        encoded with the first (sorted) level dropped.  Columns absent from
+        ``df`` are skipped; the ones used are recorded in
+        ``result.attrs["covariates"]``.  Missing values form a
+        ``"(missing)"`` level; levels seen on a single row are pooled into the
+        reference level.
+    method : {"lmg", "relative_weights"}, default "lmg"
+        Importance measure.  ``"lmg"`` is the exact Shapley/LMG decomposition
+        of R², used up to :data:`LMG_MAX_THEMES` estimable drivers; beyond
+        that Johnson's relative weights are used (``attrs["method"]`` says
+        which one ran).
+    n_boot : int, default 1000
+        Bootstrap replicates for the importance intervals; 0 disables them
+        (NaN bounds).  Replicates use the Poisson bootstrap (every complaint
+        gets an independent Poisson(1) weight), drawn per distinct row
+        pattern, so a million complaints cost little more than a thousand.
+    min_n : int, default 30
+        Drivers present on fewer rows are reported but flagged
+        ``ranked=False`` and not ranked.
+    random_state : int or None, default None
+        Seed for the bootstrap; the same seed gives identical results.
+    extra_drivers : sequence of str, default ()
+        Further numeric columns entered as drivers beside the themes, e.g.
+        handling time in days or a 0/1 "closed late" flag.  Rows where one is
+        missing are left out of the whole analysis (``attrs["n"]``).
+    outcome : {"auto", "continuous", "binary"}, default "auto"
+        ``"auto"`` treats a score with exactly two distinct values (or any
+        score when ``threshold`` is given) as binary satisfied/not satisfied.
+        Binary outcomes use logistic regression; see Notes.
+    threshold : float, optional
+        Scores ``>= threshold`` count as satisfied (e.g. 4 on a 1–5 scale for
+        "top-two box"); implies a binary outcome.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per driver (themes in the order given, then
+        ``extra_drivers``), with columns:
+
+        ``theme``
+            Theme key (or extra driver column name).
+        ``n``, ``prevalence``
+            Rows with the theme, and ``n / N`` (N = rows with a score).
+            For a numeric extra driver, ``n`` is N and ``prevalence`` NaN.
+        ``mean_with``, ``mean_without``
+            Mean score of rows with / without the theme (binary outcome: the
+            share satisfied).
+        ``impact``
+            ``mean(all) - mean(without) = prevalence * (mean_with -
+            mean_without)``: the theme's contribution to the overall mean
+            score.  **Sign convention: negative impact = the theme lowers
+            satisfaction**; if the theme vanished and its complaints scored
+            like the rest, the overall mean would change by ``-impact``.
+        ``effect``, ``effect_ci_low``, ``effect_ci_high``
+            OLS coefficient of the theme in ``score ~ all drivers + covariate
+            dummies`` (change in score when the theme is present, holding the
+            other themes and covariates fixed), with an HC3-robust 95%
+            confidence interval.  Negative = damaging.  Binary outcome: the
+            average marginal effect in percentage points.
+        ``importance``, ``importance_ci_low``, ``importance_ci_high``
+            The driver's share of R², i.e. of ``R²(covariates + drivers) -
+            R²(covariates)``, by exact LMG (<= 15 estimable drivers) or
+            Johnson's relative weights, signed by the sign of ``effect``;
+            bootstrap percentile 95% interval (each replicate's share signed
+            by that replicate's coefficient).  Binary outcome: general
+            dominance on McFadden's pseudo-R².
+        ``significant``
+            ``p_value < 0.05``.
+        ``p_value``
+            HC3 two-sided p-value of the effect.
+        ``ranked``
+            False when ``n < min_n``, the driver cannot be estimated, or it
+            is a numeric (not 0/1) extra driver, whose per-unit effect is not
+            comparable with the themes'.
+        ``rank``
+            1 = most damaging (most negative effect) among ranked drivers;
+            NaN for unranked ones.
+        ``driver_type``
+            ``"theme"``, ``"indicator"`` (0/1 extra driver) or ``"numeric"``.
+
+        Binary outcomes add ``odds_ratio``, ``odds_ratio_ci_low`` and
+        ``odds_ratio_ci_high``.  Drivers with no variation get NaN
+        effect/importance and ``ranked=False``.
+
+        ``result.attrs`` holds ``r2`` (full model; McFadden pseudo-R² for a
+        binary outcome), ``r2_covariates``, ``n`` (rows used), ``method``,
+        ``n_boot``, ``bootstrap``, ``covariates`` (used),
+        ``covariate_dummies``, ``score_col``, ``min_n``, ``outcome`` and
+        ``patterns`` (distinct rows the computation ran on).
+
+    Raises
+    ------
+    ValueError
+        If the score column or a driver column is missing, an indicator is
+        not 0/1, or there are fewer usable rows than model parameters + 10.
+
+    Notes
+    -----
+    All statistics are computed on distinct row patterns (covariate levels,
+    driver values, score) with their counts, which gives exactly the
+    row-level estimates: identical rows share residuals and leverages.
+    """
+    themes, extra_drivers = _check_inputs(df, score_col, themes, extra_drivers, method, n_boot)
+    if outcome not in ("auto", "continuous", "binary"):
+        raise ValueError(f"outcome must be 'auto', 'continuous' or 'binary', got {outcome!r}.")
+    names = themes + extra_drivers
+
+    score = pd.to_numeric(df[score_col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    extras = [_extra_values(df, c) for c in extra_drivers]
+    keep = np.isfinite(score)
+    for values in extras:
+        keep &= np.isfinite(values)
+    y = score[keep]
     N = len(y)
 
     if isinstance(covariates, str):
         covariates = [covariates]
     used_cov = [c for c in covariates if c in df.columns and c != score_col]
-    D, dummy_names = _covariate_dummies(frame, used_cov)
-    T = np.column_stack([_indicator(frame, f"theme_{t}") for t in themes]) if N else np.empty((0, len(themes)))
+    codes, sizes, dummy_names = _covariate_codes(df, used_cov, keep)
+    C = np.column_stack(codes) if codes else np.zeros((N, 0), dtype=np.int64)
+    X = np.empty((N, len(names)))
+    for j, t in enumerate(themes):
+        X[:, j] = _indicator(df, f"theme_{t}", keep)
+    for i, values in enumerate(extras):
+        X[:, len(themes) + i] = values[keep]
+    kinds = ["theme"] * len(themes) + [
+        "indicator" if N and np.isin(X[:, len(themes) + i], (0.0, 1.0)).all() else "numeric"
+        for i in range(len(extra_drivers))
+    ]
+    is_numeric = np.array([k == "numeric" for k in kinds])
 
-    n_params = 1 + len(themes) + D.shape[1]
+    n_params = 1 + len(names) + len(dummy_names)
     if N < n_params + 10:
         raise ValueError(
             f"Only {N} rows have a usable {score_col!r} score, but the model has "
-            f"{n_params} parameters (intercept, {len(themes)} themes, "
-            f"{D.shape[1]} covariate dummies); need at least {n_params + 10}. "
+            f"{n_params} parameters (intercept, {len(names)} drivers, "
+            f"{len(dummy_names)} covariate dummies); need at least {n_params + 10}. "
             "Use more data, fewer themes or fewer covariates."
         )
 
+    binary = threshold is not None or outcome == "binary" or (
+        outcome == "auto" and len(np.unique(y)) == 2
+    )
+    if binary:
+        if threshold is not None:
+            y = (y >= threshold).astype(float)
+        else:
+            values = np.unique(y)
+            if len(values) != 2:
+                raise ValueError(
+                    f"outcome='binary' needs a score with two values (or threshold=); "
+                    f"{score_col!r} has {len(values)} distinct values."
+                )
+            y = (y == values[1]).astype(float)
+
     # --- descriptive statistics -------------------------------------------
-    counts = T.sum(axis=0)
-    mean_all = y.mean()
+    counts = np.where(is_numeric, N, X.sum(axis=0))
     with np.errstate(invalid="ignore", divide="ignore"):
-        sum_with = y @ T
+        sum_with = y @ X
         mean_with = np.where(counts > 0, sum_with / np.where(counts > 0, counts, 1), np.nan)
         n_without = N - counts
         mean_without = np.where(
             n_without > 0, (y.sum() - sum_with) / np.where(n_without > 0, n_without, 1), np.nan
         )
-    impact = mean_all - mean_without
-
-    estimable = (counts >= 2) & (n_without >= 2)
+    impact = y.mean() - mean_without
+    prevalence = counts / N
+    for arr in (prevalence, mean_with, mean_without, impact):
+        arr[is_numeric] = np.nan
+    varying = np.array([np.ptp(X[:, j]) > 0 if N else False for j in range(len(names))])
+    estimable = np.where(is_numeric, varying, (counts >= 2) & (n_without >= 2))
     est_idx = np.flatnonzero(estimable)
     p = len(est_idx)
-    method = "lmg" if p <= LMG_MAX_THEMES else "relative_weights"
+    use_lmg = method == "lmg" and p <= LMG_MAX_THEMES
 
-    effect = np.full(len(themes), np.nan)
-    ci_lo = effect.copy()
-    ci_hi = effect.copy()
-    pval = effect.copy()
-    importance = effect.copy()
-    imp_lo = effect.copy()
-    imp_hi = effect.copy()
+    # --- distinct row patterns --------------------------------------------
+    Xe = X[:, est_idx]
+    _, first, cnt = _group_rows(_row_keys(C, sizes, Xe, ~is_numeric[est_idx], y), N)
+    order = np.argsort(cnt, kind="stable")  # rare patterns first (see _poisson_weights)
+    first, cnt = first[order], cnt[order]
+    pC, pX, py, w = C[first], Xe[first], y[first], cnt.astype(float)
+    design = np.column_stack([np.ones(len(py)), pX, _dummy_matrix(pC, sizes)])
 
-    # --- adjusted effects (statsmodels OLS, HC3) --------------------------
-    design = np.column_stack([np.ones(N), T[:, est_idx], D])
-    eff, lo, hi, pv, r2_full = _fit_effects(y, design, np.arange(1, 1 + p))
-    effect[est_idx], ci_lo[est_idx], ci_hi[est_idx], pval[est_idx] = eff, lo, hi, pv
+    result = {
+        "effect": np.full(len(names), np.nan), "effect_ci_low": np.full(len(names), np.nan),
+        "effect_ci_high": np.full(len(names), np.nan), "p_value": np.full(len(names), np.nan),
+        "importance": np.full(len(names), np.nan), "importance_ci_low": np.full(len(names), np.nan),
+        "importance_ci_high": np.full(len(names), np.nan),
+    }
+    if binary:
+        fit = _logistic_drivers(design, py, w, p, n_adjust=1 + len(dummy_names), n_boot=n_boot)
+        extra_cols = {k: np.full(len(names), np.nan) for k in ("odds_ratio", "odds_ratio_ci_low",
+                                                               "odds_ratio_ci_high")}
+        for key, values in fit["per_driver"].items():
+            (result if key in result else extra_cols)[key][est_idx] = values
+        r2_full, r2_covariates, method_used, boot_kind = fit["r2"], fit["r2_covariates"], "dominance_mcfadden", None
+    else:
+        extra_cols = {}
+        coef, se, r2_full = _ols_hc3(design, py, w)
+        b, s = coef[1 : 1 + p], se[1 : 1 + p]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pv = 2.0 * ndtr(-np.abs(b / s))
+        result["effect"][est_idx] = b
+        result["effect_ci_low"][est_idx] = b - _Z975 * s
+        result["effect_ci_high"][est_idx] = b + _Z975 * s
+        result["p_value"][est_idx] = pv
 
-    # --- importance from cross-products -----------------------------------
-    Zc = np.column_stack([D, T[:, est_idx], y])
-    Zc = Zc - Zc.mean(axis=0)
-    Z = np.column_stack([np.ones(N), Zc])
-    n_adjust = 1 + D.shape[1]
+        V = np.column_stack([pX, py])
+        plan = _MomentPlan(pC, sizes, V)
+        shift = (w @ V) / w.sum()
+        shares, _, r2_cov = _decompose(plan.moments(w[:, None], shift), plan.a, p, use_lmg)
+        r2_covariates = float(r2_cov[0])
+        result["importance"][est_idx] = np.sign(b) * shares[0]
+        if n_boot > 0 and p > 0:
+            boot = _bootstrap_importance(plan, cnt, shift, p, use_lmg, n_boot, random_state)
+            result["importance_ci_low"][est_idx] = np.percentile(boot, 2.5, axis=0)
+            result["importance_ci_high"][est_idx] = np.percentile(boot, 97.5, axis=0)
+        method_used = "lmg" if use_lmg else "relative_weights"
+        boot_kind = "poisson" if n_boot > 0 else None
 
-    def decompose(M: np.ndarray):
-        S, centered, tss = _partial_moments(M, n_adjust)
-        R, r, scale, _ = _standardise(S, centered)
-        safe_tss = np.where(tss > 0, tss, 1.0)
-        factor = np.where(tss > 0, scale / safe_tss, 0.0)
-        if p == 0:
-            shares = np.zeros((M.shape[0], 0))
-            sign = shares
-        else:
-            if method == "lmg":
-                shares = _lmg_from_corr(R, r)
-            else:
-                shares = _relweights_from_corr(R, r)
-            shares = shares * factor[:, None]
-            sign = np.sign(_full_beta_from_corr(R, r))
-        r2_cov = np.where(tss > 0, 1.0 - scale / safe_tss, 0.0)
-        return shares, sign, r2_cov
-
-    shares, sign, r2_cov = decompose((Z.T @ Z)[None])
-    r2_covariates = float(r2_cov[0])
-    importance[est_idx] = np.sign(effect[est_idx]) * shares[0]
-
-    if n_boot > 0 and p > 0:
-        rng = np.random.default_rng(random_state)
-        boot = np.empty((n_boot, p))
-        chunk = max(1, min(n_boot, 50))
-        for start in range(0, n_boot, chunk):
-            b = min(chunk, n_boot - start)
-            idx = rng.integers(0, N, size=(b, N))
-            M = np.empty((b, Z.shape[1], Z.shape[1]))
-            for i in range(b):
-                w = np.bincount(idx[i], minlength=N).astype(float)
-                M[i] = Z.T @ (Z * w[:, None])
-            s_b, sign_b, _ = decompose(M)
-            boot[start : start + b] = s_b * sign_b
-        imp_lo[est_idx] = np.percentile(boot, 2.5, axis=0)
-        imp_hi[est_idx] = np.percentile(boot, 97.5, axis=0)
-
-    ranked = estimable & (counts >= min_n) & np.isfinite(effect)
+    ranked = estimable & ~is_numeric & (counts >= min_n) & np.isfinite(result["effect"])
     out = pd.DataFrame(
         {
-            "theme": themes,
+            "theme": names,
             "n": counts.astype(int),
-            "prevalence": counts / N,
+            "prevalence": prevalence,
             "mean_with": mean_with,
             "mean_without": mean_without,
             "impact": impact,
-            "effect": effect,
-            "effect_ci_low": ci_lo,
-            "effect_ci_high": ci_hi,
-            "importance": importance,
-            "importance_ci_low": imp_lo,
-            "importance_ci_high": imp_hi,
-            "significant": np.where(np.isfinite(pval), pval < 0.05, False).astype(bool),
-            "p_value": pval,
+            "effect": result["effect"],
+            "effect_ci_low": result["effect_ci_low"],
+            "effect_ci_high": result["effect_ci_high"],
+            "importance": result["importance"],
+            "importance_ci_low": result["importance_ci_low"],
+            "importance_ci_high": result["importance_ci_high"],
+            "significant": np.where(np.isfinite(result["p_value"]), result["p_value"] < 0.05, False).astype(bool),
+            "p_value": result["p_value"],
             "ranked": ranked,
         }
     )
-    rank = pd.Series(np.where(ranked, effect, np.nan)).rank(method="first", ascending=True)
+    rank = pd.Series(np.where(ranked, out["effect"], np.nan)).rank(method="first", ascending=True)
     out["rank"] = rank.to_numpy()
+    out["driver_type"] = kinds
+    for key, values in extra_cols.items():
+        out[key] = values
     out.attrs.update(
         {
-            "r2": r2_full,
-            "r2_covariates": r2_covariates,
+            "r2": float(r2_full),
+            "r2_covariates": float(r2_covariates),
             "n": N,
-            "method": method,
+            "method": method_used,
+            "method_requested": method,
             "n_boot": int(n_boot),
+            "bootstrap": boot_kind,
             "covariates": list(used_cov),
             "covariate_dummies": dummy_names,
             "score_col": score_col,
             "min_n": int(min_n),
+            "outcome": "binary" if binary else "continuous",
+            "threshold": threshold,
+            "patterns": int(len(py)),
         }
     )
     return out
