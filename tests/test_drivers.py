@@ -574,3 +574,81 @@ def test_pattern_level_effects_equal_row_level_fit_with_a_numeric_driver(small):
     assert res.loc["handling_days", "driver_type"] == "numeric"
     assert not res.loc["handling_days", "ranked"]
     assert np.isnan(res.loc["handling_days", "prevalence"])
+
+
+# ---------------------------------------------------------------------------
+# Binary satisfaction (满意/不满意): logistic regression
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def binary():
+    df = simulate_complaints(n=3000, seed=4)
+    df["satisfied"] = np.where(df["satisfaction"] >= 4, "满意", "不满意")
+    df["sat01"] = (df["satisfaction"] >= 4).astype(int)
+    return df
+
+
+def _logit_design(df, themes, covariates):
+    import statsmodels.api as sm
+
+    X = pd.get_dummies(df[list(covariates)], drop_first=True, dtype=float)
+    X = pd.concat([X, df[[f"theme_{t}" for t in themes]].astype(float)], axis=1)
+    return sm.add_constant(X)
+
+
+def test_binary_outcome_reproduces_statsmodels_logit_odds_ratios_tests_and_marginal_effects(binary):
+    import statsmodels.api as sm
+
+    themes, cov = THEMES[:6], ("branch", "channel")
+    res = analyze_drivers(binary, score_col="sat01", themes=themes, covariates=cov, n_boot=0)
+    assert res.attrs["outcome"] == "binary"
+    fit = sm.Logit(binary["sat01"], _logit_design(binary, themes, cov)).fit(disp=0, cov_type="HC0")
+    names = [f"theme_{t}" for t in themes]
+    np.testing.assert_allclose(res["odds_ratio"], np.exp(fit.params[names]), rtol=1e-6)
+    np.testing.assert_allclose(res["p_value"], fit.pvalues[names], rtol=1e-4)
+    np.testing.assert_allclose(res["odds_ratio_ci_low"], np.exp(fit.conf_int()[0][names]), rtol=1e-6)
+    ame = fit.get_margeff(at="overall", dummy=True).margeff[-len(themes):] * 100
+    np.testing.assert_allclose(res["effect"], ame, rtol=1e-6)  # percentage points
+    assert res.attrs["r2"] == pytest.approx(fit.prsquared, abs=1e-9)
+    # satisfied share with / without each theme
+    for t in themes:
+        has = binary[f"theme_{t}"] == 1
+        assert res.set_index("theme").loc[t, "mean_with"] == pytest.approx(binary.loc[has, "sat01"].mean())
+
+
+def test_binary_dominance_equals_brute_force_mcfadden_shapley_with_covariates_always_in(binary):
+    import itertools
+
+    import statsmodels.api as sm
+
+    themes, cov = THEMES[:3], ("branch",)
+    res = analyze_drivers(binary, score_col="sat01", themes=themes, covariates=cov, n_boot=0)
+    ll_null = sm.Logit(binary["sat01"], np.ones(len(binary))).fit(disp=0).llf
+    r2 = {}
+    for k in range(len(themes) + 1):
+        for subset in itertools.combinations(themes, k):
+            X = _logit_design(binary, subset, cov)
+            r2[frozenset(subset)] = 1 - sm.Logit(binary["sat01"], X).fit(disp=0).llf / ll_null
+    p = len(themes)
+    for t in themes:
+        others = [o for o in themes if o != t]
+        share = 0.0
+        for k in range(p):
+            for subset in itertools.combinations(others, k):
+                wgt = math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p)
+                share += wgt * (r2[frozenset(subset) | {t}] - r2[frozenset(subset)])
+        assert abs(res.set_index("theme").loc[t, "importance"]) == pytest.approx(share, abs=1e-8)
+    assert res.attrs["r2_covariates"] == pytest.approx(r2[frozenset()], abs=1e-8)
+    assert res["importance"].abs().sum() == pytest.approx(res.attrs["r2"] - res.attrs["r2_covariates"], abs=1e-9)
+
+
+def test_two_valued_text_scores_and_thresholds_give_the_same_binary_analysis(binary):
+    df = binary.copy()
+    df["sat_words"] = df["satisfied"].map({"满意": 5, "不满意": 1})  # as io.parse_scores maps them
+    a = analyze_drivers(df, score_col="sat_words", themes=THEMES[:4], n_boot=0)
+    b = analyze_drivers(df, score_col="satisfaction", themes=THEMES[:4], threshold=4, n_boot=0)
+    assert a.attrs["outcome"] == b.attrs["outcome"] == "binary"
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+    with pytest.raises(ValueError, match="two values"):
+        analyze_drivers(df, score_col="satisfaction", themes=THEMES[:4], outcome="binary", n_boot=0)
