@@ -652,3 +652,116 @@ def test_two_valued_text_scores_and_thresholds_give_the_same_binary_analysis(bin
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
     with pytest.raises(ValueError, match="two values"):
         analyze_drivers(df, score_col="satisfaction", themes=THEMES[:4], outcome="binary", n_boot=0)
+
+
+# ---------------------------------------------------------------------------
+# The sample corpus: recovering the generator's true effects (issue 6 acceptance)
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    from minetools.config import Settings
+    from minetools.datasets import SAMPLE_PATH
+    from minetools.pipeline import run
+
+    out = tmp_path_factory.mktemp("sample_run")
+    return run(SAMPLE_PATH, out, settings=Settings(n_boot=100), progress=False)
+
+
+def test_sample_effects_from_assigned_themes_rank_like_the_generators_true_effects(sample_run):
+    from minetools.datasets import TRUE_EFFECTS
+
+    table = pd.read_csv(sample_run.out_dir / "drivers.csv", encoding="utf-8-sig").set_index("theme")
+    themes = list(TRUE_EFFECTS)
+    rho = spearmanr(table.loc[themes, "effect"], [TRUE_EFFECTS[t] for t in themes]).statistic
+    assert rho >= 0.9  # measured 0.965
+
+
+def test_sample_effects_from_true_themes_rank_like_the_generators_true_effects(sample_run):
+    from minetools.datasets import TRUE_EFFECTS
+
+    df = sample_run.complaints
+    df = df.loc[df["status"].isin(["ok", "truncated"])].copy()
+    themes = list(TRUE_EFFECTS)
+    for t in themes:
+        df[f"theme_{t}"] = df["true_themes"].fillna("").str.split("|").map(lambda keys, t=t: int(t in keys))
+    res = analyze_drivers(df, score_col="score", themes=themes, extra_drivers=["handling_days", "closed_late"],
+                          n_boot=0).set_index("theme")
+    rho = spearmanr(res.loc[themes, "effect"], [TRUE_EFFECTS[t] for t in themes]).statistic
+    assert rho >= 0.95  # measured 1.0
+
+
+def test_sample_run_adds_handling_time_drivers_and_labels_the_score(sample_run):
+    table = pd.read_csv(sample_run.out_dir / "drivers.csv", encoding="utf-8-sig").set_index("theme")
+    assert table.loc["handling_days", "driver_type"] == "numeric"
+    assert table.loc["closed_late", "driver_type"] == "indicator"
+    assert table.loc["handling_days", "effect_ci_high"] < 0  # the generator penalises slow handling
+    assert table["score_basis"].str.startswith("survey score").all()
+    assert sample_run.manifest["drivers"]["extra_drivers"] == ["handling_days", "closed_late"]
+
+
+def test_sample_run_writes_segment_and_period_comparisons(sample_run):
+    seg = pd.read_csv(sample_run.out_dir / "drivers_segments.csv", encoding="utf-8-sig")
+    assert set(seg["segment_col"]) == {"branch", "channel", "customer_type"}
+    masked = seg[seg["masked"]]
+    assert len(masked) and masked["effect"].isna().all() and (masked["n"] < 30).all()
+    assert seg.loc[~seg["masked"], "n"].min() >= 30
+    change = pd.read_csv(sample_run.out_dir / "drivers_change.csv", encoding="utf-8-sig")
+    scored = sample_run.complaints.loc[sample_run.complaints["status"].isin(["ok", "truncated"])]
+    months = sorted(scored["month"].dropna().unique())
+    before = scored.loc[scored["month"].isin(months[-6:-3]), "score"].mean()
+    after = scored.loc[scored["month"].isin(months[-3:]), "score"].mean()
+    assert change["contribution"].sum() == pytest.approx(after - before, abs=1e-9)
+
+
+def test_change_decomposition_attributes_a_rise_in_frequency_to_frequency_not_severity():
+    from minetools.drivers import decompose_change
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for period, share in (("2024-01", 0.2), ("2024-02", 0.4)):
+        t0 = (rng.random(500) < share).astype(int)
+        t1 = (rng.random(500) < 0.3).astype(int)
+        rows.append(pd.DataFrame({"month": period, "theme_a": t0, "theme_b": t1,
+                                  "satisfaction": 4.0 - 1.0 * t0 - 0.5 * t1}))
+    df = pd.concat(rows, ignore_index=True)
+    out = decompose_change(df, period_col="month", before="2024-01", after="2024-02", themes=["a", "b"])
+    a = out.set_index("theme").loc["a"]
+    assert a["from_frequency"] == pytest.approx(-(a["prevalence_after"] - a["prevalence_before"]), abs=1e-9)
+    assert a["from_severity"] == pytest.approx(0.0, abs=1e-9)
+    assert out["contribution"].sum() == pytest.approx(out.attrs["change"], abs=1e-12)
+
+
+def test_segment_comparison_masks_cells_below_min_n_and_never_reports_their_statistics(small):
+    from minetools.drivers import compare_segments
+
+    seg = compare_segments(small, by="channel", themes=THEMES, min_n=30)
+    assert set(seg["segment"]) == set(small["channel"])
+    rare = seg[seg["theme"] == THEMES[RARE_THEME]]
+    assert rare["masked"].all() and rare["effect"].isna().all() and rare["mean_with"].isna().all()
+    assert (seg.loc[seg["masked"], "mask_reason"].str.len() > 0).all()
+
+
+@pytest.mark.parametrize(
+    "received, closed, late",
+    [
+        ("2024-03-01 10:00", "2024-03-05 09:59", 0.0),  # Friday + 2 working days = Tuesday 10:00
+        ("2024-03-01 10:00", "2024-03-05 10:01", 1.0),
+        ("2024-03-02 09:00", "2024-03-06 08:00", 0.0),  # Saturday counts from Monday
+        ("2024-03-04 09:00", "2024-03-06 09:30", 1.0),
+    ],
+)
+def test_handling_limit_counts_working_days(received, closed, late):
+    from minetools.drivers import handling_time
+
+    out = handling_time([received], [closed], limit_working_days=2)
+    assert out["closed_late"].iloc[0] == late
+
+
+def test_handling_time_is_missing_when_a_timestamp_is_missing_or_reversed():
+    from minetools.drivers import handling_time
+
+    out = handling_time(["2024-03-01", None, "2024-03-05"], ["2024-03-02 12:00", "2024-03-02", "2024-03-04"])
+    assert out["handling_days"].iloc[0] == pytest.approx(1.5)
+    assert out.iloc[1:].isna().all().all()

@@ -52,7 +52,8 @@ def test_complaints_have_themes_and_a_column_per_theme_key(run_dir):
 
 def test_drivers_csv_has_a_row_per_theme_and_the_contract_columns(run_dir):
     drivers = pd.read_csv(run_dir / "drivers.csv", encoding="utf-8-sig")
-    assert drivers["theme"].tolist() == KEYS
+    assert drivers.loc[drivers["driver_type"] == "theme", "theme"].tolist() == KEYS
+    assert set(drivers.loc[drivers["driver_type"] != "theme", "theme"]) == {"handling_days", "closed_late"}
     assert list(drivers.columns[:13]) == ["theme", "n", "prevalence", "mean_with", "mean_without", "impact",
                                           "effect", "effect_ci_low", "effect_ci_high", "importance",
                                           "importance_ci_low", "importance_ci_high", "significant"]

@@ -39,10 +39,15 @@ def test_canonical_columns_are_added_beside_the_originals(result):
     assert (df["branch"] == df["网点"]).all() and df["month"].str.match(r"20\d\d-\d\d").all()
 
 
-def test_without_satisfaction_the_run_still_writes_drivers_with_a_warning(result):
+def test_without_satisfaction_drivers_use_the_clearly_labelled_text_proxy(result):
+    from minetools.intensity import PROXY_LABEL_EN
+
     drivers = pd.read_csv(result.out_dir / "drivers.csv", encoding="utf-8-sig")
-    assert len(drivers) == 12 and drivers["n"].sum() > 0 and drivers["effect"].isna().all()
-    assert any("satisfaction" in w for w in result.manifest["warnings"])
+    assert len(drivers) == 12 and drivers["n"].sum() > 0
+    assert drivers["effect"].notna().sum() >= 6          # a driver view all the same
+    assert (drivers["score_basis"] == PROXY_LABEL_EN).all()
+    assert result.manifest["drivers"]["score_basis"] == PROXY_LABEL_EN
+    assert any("proxy" in w for w in result.manifest["warnings"])
     assert (result.out_dir / "report.html").exists() and (result.out_dir / "figures" / "drivers.png").exists()
 
 

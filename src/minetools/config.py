@@ -12,7 +12,11 @@ default, so a file only lists what it changes::
     synonym_files = ["my_synonyms.tsv"]
     dup_threshold = 0.8             # near-duplicate similarity
     min_n = 30
-    n_boot = 200
+    n_boot = 1000
+    satisfied_threshold = 4         # scores >= 4 count as satisfied (logistic drivers)
+    handling_limit_days = 2         # working days; needs received_at / closed_at columns
+    segments = ["branch", "channel", "customer_type"]
+    period_months = 3               # drivers_change.csv: last 3 months vs the 3 before
 """
 
 from __future__ import annotations
@@ -53,8 +57,14 @@ class Settings:
     seed: int = 0
     max_chars: int = 5000
     min_n: int = 30
-    n_boot: int = 200
+    n_boot: int = 1000
     covariates: list[str] = field(default_factory=lambda: ["branch", "channel", "month"])
+    satisfied_threshold: float | None = None
+    received_col: str | None = None
+    closed_col: str | None = None
+    handling_limit_days: float = 2
+    segments: list[str] = field(default_factory=lambda: ["branch", "channel", "customer_type"])
+    period_months: int = 3
     keep_raw_text: bool = False
     segmenter_backend: str = "rjieba"
 
@@ -95,6 +105,12 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
                              "(default 0.8; higher is stricter).")
     if settings.theme_model not in ("auto", "default", "fit"):
         raise MinetoolsError(f"{where}: theme_model must be auto, default or fit, got {settings.theme_model!r}.")
+    if not (isinstance(settings.handling_limit_days, (int, float)) and settings.handling_limit_days > 0):
+        raise MinetoolsError(f"{where}: handling_limit_days must be a positive number of working days, "
+                             f"got {settings.handling_limit_days!r} (default 2).")
+    if not (isinstance(settings.period_months, int) and settings.period_months >= 1):
+        raise MinetoolsError(f"{where}: period_months must be a whole number of months >= 1, "
+                             f"got {settings.period_months!r} (default 3).")
     if not isinstance(settings.extra_synonyms, dict):
         raise MinetoolsError(f"{where}: extra_synonyms must be a table such as "
                              '[extra_synonyms] 营业员 = "柜员".')

@@ -45,6 +45,8 @@ class RunResult:
     drivers: pd.DataFrame
     manifest: dict
     model: ThemeModel = field(repr=False, default=None)
+    segments: pd.DataFrame | None = field(repr=False, default=None)
+    change: pd.DataFrame | None = field(repr=False, default=None)
 
 
 class _Stages:
@@ -128,6 +130,13 @@ def prepare(raw: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict, 
     for role in ("branch", "channel", "customer_type"):
         if role in columns and columns[role] != role and role not in df.columns:
             df[role] = canon[role]
+    received, closed = _timestamp_columns(raw, settings)
+    if received and closed:
+        timing = drivers.handling_time(raw[received].reset_index(drop=True), raw[closed].reset_index(drop=True),
+                                       limit_working_days=settings.handling_limit_days)
+        df["handling_days"] = timing["handling_days"].round(1)
+        df["closed_late"] = timing["closed_late"]
+    df.attrs["score_scale"] = canon.attrs["score_scale"]
     parsing = {
         "score_scale": canon.attrs["score_scale"],
         "score_missing": int(canon["score"].isna().sum()),
@@ -136,6 +145,27 @@ def prepare(raw: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict, 
         "date_issues": int(canon["date_issue"].notna().sum()),
     }
     return df, pii_total, parsing
+
+
+#: Headers recognised as the time a complaint was received / closed (lower-cased).
+RECEIVED_NAMES = ("received_at", "received", "受理时间", "投诉时间", "登记时间", "创建时间")
+CLOSED_NAMES = ("closed_at", "closed", "resolved_at", "办结时间", "结案时间", "完成时间", "关闭时间", "处理完成时间",
+                "回复时间")
+
+
+def _timestamp_columns(raw: pd.DataFrame, settings: Settings) -> tuple[str | None, str | None]:
+    """The received/closed timestamp columns (settings first, then known headers)."""
+    found = []
+    for given, names in ((settings.received_col, RECEIVED_NAMES), (settings.closed_col, CLOSED_NAMES)):
+        if given is not None:
+            if given not in raw.columns:
+                raise MinetoolsError(f"Column {given!r} (received_col/closed_col) is not in the input; "
+                                     f"columns are: {', '.join(map(str, raw.columns))}.")
+            found.append(given)
+            continue
+        lookup = {str(c).strip().lower(): c for c in raw.columns}
+        found.append(next((lookup[n] for n in names if n in lookup), None))
+    return found[0], found[1]
 
 
 def _file_hash(path) -> str:
@@ -184,22 +214,76 @@ def _themes_table(df, analysed, taxonomy, tokens, seed=0) -> pd.DataFrame:
 
 
 def _drivers_table(df, analysed, keys, settings, warnings) -> tuple[pd.DataFrame, dict]:
+    """drivers.csv: on the survey score, or on the text-derived proxy when there is none."""
+    from minetools import intensity
+
     data = df.loc[analysed]
-    if data["score"].notna().sum() == 0:
-        warnings.append("No satisfaction column or no usable scores: driver statistics not computed.")
+    scale = df.attrs.get("score_scale")
+    if data["score"].notna().sum() > 0:
+        score_col, basis = "score", f"survey score ({scale or '1-5'} scale, mapped to 1-5)"
+        threshold = settings.satisfied_threshold
     else:
-        try:
-            result = drivers.analyze_drivers(
-                data, score_col="score", themes=keys, covariates=tuple(settings.covariates),
-                n_boot=settings.n_boot, min_n=settings.min_n, random_state=settings.seed)
-            return result, {k: v for k, v in result.attrs.items()}
-        except ValueError as exc:
-            warnings.append(f"Driver analysis not computed: {exc}")
+        data = data.assign(score_proxy=intensity.proxy_satisfaction(data["text_clean"].fillna("").tolist()))
+        score_col, basis, threshold = "score_proxy", intensity.PROXY_LABEL_EN, None
+        warnings.append("No satisfaction scores: drivers use the text-derived dissatisfaction proxy "
+                        f"({intensity.PROXY_LABEL_EN}).")
+    extra = []
+    if "handling_days" in data.columns:
+        have = data.loc[data[score_col].notna(), "handling_days"].notna().mean()
+        if have >= 0.8:
+            extra = ["handling_days", "closed_late"]
+        else:
+            warnings.append(f"Handling time known for only {have:.0%} of scored complaints: "
+                            "left out of the driver model.")
+    meta = {"score_basis": basis, "extra_drivers": extra}
+    try:
+        result = drivers.analyze_drivers(
+            data, score_col=score_col, themes=keys, covariates=tuple(settings.covariates), n_boot=settings.n_boot,
+            min_n=settings.min_n, random_state=settings.seed, extra_drivers=extra, threshold=threshold)
+        result["score_basis"] = basis
+        return result, {**meta, **result.attrs}
+    except ValueError as exc:
+        warnings.append(f"Driver analysis not computed: {exc}")
     n = len(data)
     rows = [{"theme": k, "n": int(data[f"theme_{k}"].sum()),
              "prevalence": data[f"theme_{k}"].mean() if n else np.nan} for k in keys]
     out = pd.DataFrame(rows).reindex(columns=list(drivers.RESULT_COLUMNS))
-    return out, {"n": 0, "method": None}
+    out["score_basis"] = basis
+    return out, {**meta, "n": 0, "method": None}
+
+
+def _comparisons(df, analysed, keys, settings, meta, warnings) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """drivers_segments.csv (per branch/channel/customer type) and drivers_change.csv (recent vs earlier months)."""
+    if not meta.get("n"):
+        return None, None
+    data = df.loc[analysed]
+    score_col = "score" if meta["score_basis"].startswith("survey") else None
+    if score_col is None:
+        from minetools import intensity
+
+        data = data.assign(score_proxy=intensity.proxy_satisfaction(data["text_clean"].fillna("").tolist()))
+        score_col = "score_proxy"
+    threshold = settings.satisfied_threshold if score_col == "score" else None
+    parts = []
+    for col in settings.segments:
+        if col in data.columns and data[col].nunique() > 1:
+            parts.append(drivers.compare_segments(data, by=col, score_col=score_col, themes=keys,
+                                                  covariates=tuple(settings.covariates), min_n=settings.min_n,
+                                                  threshold=threshold))
+    segments = pd.concat(parts, ignore_index=True) if parts else None
+    change = None
+    months = sorted(data["month"].dropna().unique()) if "month" in data.columns else []
+    k = settings.period_months
+    if threshold is None and meta.get("outcome") == "continuous" and len(months) >= 2 * k:
+        before, after = months[-2 * k : -k], months[-k:]
+        try:
+            change = drivers.decompose_change(data, period_col="month", before=before, after=after,
+                                              score_col=score_col, themes=keys, min_n=settings.min_n)
+            change["before"] = f"{before[0]}..{before[-1]}"
+            change["after"] = f"{after[0]}..{after[-1]}"
+        except ValueError as exc:
+            warnings.append(f"Period comparison not computed: {exc}")
+    return segments, change
 
 
 def load_model(model) -> ThemeModel | None:
@@ -293,6 +377,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
 
     with stages("drivers", f"{int(analysed.sum()):,} complaints"):
         driver_table, driver_meta = _drivers_table(df, analysed, keys, settings, warnings)
+        segments_table, change_table = _comparisons(df, analysed, keys, settings, driver_meta, warnings)
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
@@ -314,6 +399,10 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
         io.write_csv(csv_frame, out / "complaints.csv")
         io.write_csv(themes, out / "themes.csv")
         io.write_csv(driver_table, out / "drivers.csv")
+        if segments_table is not None:
+            io.write_csv(segments_table, out / "drivers_segments.csv")
+        if change_table is not None:
+            io.write_csv(change_table, out / "drivers_change.csv")
         model.save(out / "model")
         counts = df["status"].value_counts().reindex(list(STATUSES), fill_value=0)
         manifest = {
@@ -349,7 +438,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
     manifest["timings_s"]["total"] = round(time.perf_counter() - t_start, 3)
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
                                        encoding="utf-8")
-    return RunResult(out, df, themes, driver_table, manifest, model)
+    return RunResult(out, df, themes, driver_table, manifest, model, segments_table, change_table)
 
 
 def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | None = None, model=None,
