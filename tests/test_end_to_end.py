@@ -185,3 +185,21 @@ def test_audit_sample_is_stratified_and_reads_back_into_evaluate(run_dir, tmp_pa
     assert main(["evaluate", str(tmp_path / "coded.csv"), "--labels-col", "labels", "--model", str(run_dir / "model"),
                  "--out", str(tmp_path / "ev"), "--quiet"]) == 0
     assert json.loads((tmp_path / "ev" / "evaluation.json").read_text(encoding="utf-8"))["micro_f1"] == 1.0
+
+
+def test_drivers_command_recomputes_the_driver_tables_of_a_run(run_dir, tmp_path, capsys):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    assert main(["drivers", str(copy), "--threshold", "4", "--n-boot", "0", "--min-n", "20"]) == 0
+    assert "binary outcome" in capsys.readouterr().out
+    drivers = pd.read_csv(copy / "drivers.csv", encoding="utf-8-sig")
+    assert list(drivers.columns[:13]) == ["theme", "n", "prevalence", "mean_with", "mean_without", "impact",
+                                          "effect", "effect_ci_low", "effect_ci_high", "importance",
+                                          "importance_ci_low", "importance_ci_high", "significant"]
+    assert {"odds_ratio", "score_basis"} <= set(drivers.columns)
+    assert drivers["score_basis"].str.contains("score >= 4").all()
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["drivers"]["outcome"] == "binary" and manifest["settings"]["satisfied_threshold"] == 4
+    assert main(["report", str(copy)]) == 0  # the report re-renders from the new tables

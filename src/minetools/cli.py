@@ -21,7 +21,17 @@ EXAMPLES = {
           minetools apply aug.csv --model runs/2024-07/model --out runs/2024-08   # same themes next month
           minetools audit runs/2024-07 --n 200            # stratified sample for human coding
           minetools evaluate coded.csv --labels-col 人工主题 --out eval/       # accuracy vs human coding
+          minetools drivers runs/2024-07 --threshold 4    # redo the driver tables (top-two box)
           minetools report runs/2024-07                   # re-render report.html/pdf""",
+    "drivers": """\
+        example:
+          minetools drivers runs/2024-07 --threshold 4 --n-boot 2000 --period-months 6
+
+        recomputes drivers.csv (one row per theme: n, prevalence, mean with/without, impact,
+        adjusted effect with 95% CI, share of R² with bootstrap CI, significance),
+        drivers_segments.csv (per branch/channel/customer type, small cells masked) and
+        drivers_change.csv (change in mean satisfaction split into per-theme parts) from
+        complaints.parquet, without reassigning themes; then run 'minetools report RUN_DIR'.""",
     "apply": """\
         example:
           minetools apply 2024-08.csv --model runs/2024-07/model --out runs/2024-08
@@ -99,6 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run on the bundled sample corpus", **_formatter("demo"))
     demo.add_argument("--out", default="out/demo", help="output run directory (default: out/demo)")
     demo.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    drv = sub.add_parser("drivers", help="recompute the driver tables of a run directory", **_formatter("drivers"))
+    drv.add_argument("run_dir", help="a directory written by 'minetools run'")
+    drv.add_argument("--config", help="TOML settings file (overrides the run's settings)")
+    drv.add_argument("--threshold", type=float,
+                     help="scores >= THRESHOLD count as satisfied: logistic drivers (odds ratios, effects in points)")
+    drv.add_argument("--n-boot", type=int, help="bootstrap replicates for the importance intervals (default 1000)")
+    drv.add_argument("--min-n", type=int, help="themes seen fewer times are reported but not ranked (default 30)")
+    drv.add_argument("--period-months", type=int, help="months in each period of drivers_change.csv (default 3)")
+    drv.add_argument("--seed", type=int, help="random seed of the bootstrap")
 
     rep = sub.add_parser("report", help="re-render report.html and report.pdf from a run directory",
                          **_formatter("report"))
@@ -183,6 +203,24 @@ def _audit(args) -> int:
     return 0
 
 
+def _drivers(args) -> int:
+    from minetools.config import load_settings
+    from minetools.pipeline import write_drivers
+
+    settings = load_settings(args.config) if args.config else None
+    result = write_drivers(args.run_dir, settings=settings, satisfied_threshold=args.threshold, n_boot=args.n_boot,
+                           min_n=args.min_n, period_months=args.period_months, seed=args.seed)
+    meta = result.manifest["drivers"]
+    for name in ("drivers.csv", "drivers_segments.csv", "drivers_change.csv"):
+        if (result.out_dir / name).exists():
+            print(f"Wrote {result.out_dir / name}")
+    if meta.get("n"):
+        print(f"{meta['outcome']} outcome · N {meta['n']:,} · R² {meta['r2']:.3f} · importance by {meta['method']}")
+    for w in result.manifest["warnings"]:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
 def _report(args) -> int:
     from minetools.report import write_report
 
@@ -200,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    handlers = {"run": _run, "apply": _run, "evaluate": _evaluate, "audit": _audit, "demo": _demo, "report": _report}
+    handlers = {"run": _run, "apply": _run, "evaluate": _evaluate, "audit": _audit, "demo": _demo, "report": _report,
+                "drivers": _drivers}
     try:
         return handlers[args.command](args)
     except MinetoolsError as exc:

@@ -47,8 +47,15 @@ __all__ = [
     "relative_weights",
     "r_squared",
     "LMG_MAX_THEMES",
+    "DRIVER_LABELS_ZH",
+    "compare_segments",
+    "decompose_change",
+    "handling_time",
     "RESULT_COLUMNS",
 ]
+
+#: Chinese labels of the non-theme drivers a run adds (charts and report).
+DRIVER_LABELS_ZH = {"closed_late": "办结超时", "handling_days": "办理时长（每天）"}
 
 #: Largest number of themes for which :func:`analyze_drivers` uses exact LMG;
 #: beyond it Johnson's relative weights are used.

@@ -27,7 +27,7 @@ from minetools.taxonomy import load_taxonomy
 from minetools.themes import (ThemeModel, audit_sample, discover_themes, evaluate_assignments, labels_frame,
                               top_terms)
 
-__all__ = ["run", "evaluate", "write_audit", "RunResult", "prepare", "assign_themes", "load_model", "STATUSES", "ANALYSED"]
+__all__ = ["run", "evaluate", "write_audit", "write_drivers", "RunResult", "prepare", "assign_themes", "load_model", "STATUSES", "ANALYSED"]
 
 STATUSES = ("ok", "duplicate", "empty", "invalid", "truncated")
 #: statuses whose rows enter counts and statistics (each complaint once)
@@ -222,6 +222,10 @@ def _drivers_table(df, analysed, keys, settings, warnings) -> tuple[pd.DataFrame
     if data["score"].notna().sum() > 0:
         score_col, basis = "score", f"survey score ({scale or '1-5'} scale, mapped to 1-5)"
         threshold = settings.satisfied_threshold
+        if threshold is not None:
+            basis = f"share satisfied (score >= {threshold:g} on the 1-5 scale); effects in percentage points"
+        elif scale == "binary":
+            basis = "share satisfied (满意/不满意); effects in percentage points"
     else:
         data = data.assign(score_proxy=intensity.proxy_satisfaction(data["text_clean"].fillna("").tolist()))
         score_col, basis, threshold = "score_proxy", intensity.PROXY_LABEL_EN, None
@@ -235,13 +239,13 @@ def _drivers_table(df, analysed, keys, settings, warnings) -> tuple[pd.DataFrame
         else:
             warnings.append(f"Handling time known for only {have:.0%} of scored complaints: "
                             "left out of the driver model.")
-    meta = {"score_basis": basis, "extra_drivers": extra}
+    meta = {"score_basis": basis, "extra_drivers": extra, "score_col": score_col}
     try:
         result = drivers.analyze_drivers(
             data, score_col=score_col, themes=keys, covariates=tuple(settings.covariates), n_boot=settings.n_boot,
             min_n=settings.min_n, random_state=settings.seed, extra_drivers=extra, threshold=threshold)
         result["score_basis"] = basis
-        return result, {**meta, **result.attrs}
+        return result, {**result.attrs, **meta}
     except ValueError as exc:
         warnings.append(f"Driver analysis not computed: {exc}")
     n = len(data)
@@ -257,8 +261,8 @@ def _comparisons(df, analysed, keys, settings, meta, warnings) -> tuple[pd.DataF
     if not meta.get("n"):
         return None, None
     data = df.loc[analysed]
-    score_col = "score" if meta["score_basis"].startswith("survey") else None
-    if score_col is None:
+    score_col = meta["score_col"]
+    if score_col == "score_proxy":
         from minetools import intensity
 
         data = data.assign(score_proxy=intensity.proxy_satisfaction(data["text_clean"].fillna("").tolist()))
@@ -284,6 +288,55 @@ def _comparisons(df, analysed, keys, settings, meta, warnings) -> tuple[pd.DataF
         except ValueError as exc:
             warnings.append(f"Period comparison not computed: {exc}")
     return segments, change
+
+
+def write_drivers(run_dir, *, settings: Settings | None = None, **overrides) -> RunResult:
+    """Recompute the driver tables of a run directory from its ``complaints.parquet``.
+
+    Uses the run's settings (from ``manifest.json``) with ``settings`` or keyword
+    ``overrides`` on top (e.g. ``satisfied_threshold=4``, ``n_boot=2000``,
+    ``period_months=6``, ``segments=["branch"]``), then rewrites ``drivers.csv``,
+    ``drivers_segments.csv``, ``drivers_change.csv`` and the manifest's ``drivers``
+    block. Themes are not reassigned; re-render the report with ``minetools report``.
+
+    Examples
+    --------
+    >>> tables = write_drivers("runs/2024-07", satisfied_threshold=4)   # doctest: +SKIP
+    >>> tables.drivers.sort_values("importance").head(3)                 # doctest: +SKIP
+    """
+    run_dir = Path(run_dir)
+    manifest_path = run_dir / "manifest.json"
+    if not manifest_path.exists() or not (run_dir / "complaints.parquet").exists():
+        raise MinetoolsError(f"{run_dir} is not a run directory (no manifest.json / complaints.parquet). "
+                             "Give a folder written by 'minetools run'.")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if settings is None:
+        known = {f for f in Settings.__dataclass_fields__}
+        settings = Settings(**{k: v for k, v in manifest.get("settings", {}).items() if k in known})
+    for key, value in overrides.items():
+        if key not in Settings.__dataclass_fields__:
+            raise MinetoolsError(f"Unknown setting {key!r}; known settings: {', '.join(Settings.__dataclass_fields__)}.")
+        if value is not None:
+            setattr(settings, key, value)
+    df = pd.read_parquet(run_dir / "complaints.parquet")
+    df.attrs["score_scale"] = manifest.get("parsing", {}).get("score_scale")
+    themes = pd.read_csv(run_dir / "themes.csv", encoding="utf-8-sig")
+    keys = themes.loc[themes["status"] == "taxonomy", "key"].tolist()
+    analysed = df["status"].isin(ANALYSED).to_numpy()
+    warnings: list[str] = []
+    table, meta = _drivers_table(df, analysed, keys, settings, warnings)
+    segments, change = _comparisons(df, analysed, keys, settings, meta, warnings)
+    io.write_csv(table, run_dir / "drivers.csv")
+    for name, frame in (("drivers_segments.csv", segments), ("drivers_change.csv", change)):
+        if frame is not None:
+            io.write_csv(frame, run_dir / name)
+        elif (run_dir / name).exists():
+            (run_dir / name).unlink()
+    manifest["drivers"] = {k: (v if not isinstance(v, (tuple, np.ndarray)) else list(v)) for k, v in meta.items()}
+    manifest["settings"] = settings.to_dict()
+    manifest["warnings"] = [w for w in manifest.get("warnings", []) if "river" not in w and "proxy" not in w] + warnings
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return RunResult(run_dir, df, themes, table, manifest, None, segments, change)
 
 
 def load_model(model) -> ThemeModel | None:
@@ -381,7 +434,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
-    labels = {t.key: t.label_zh for t in taxonomy.themes}
+    labels = {**drivers.DRIVER_LABELS_ZH, **{t.key: t.label_zh for t in taxonomy.themes}}
     with stages("figures"):
         figures = {
             "theme_shares": plots.plot_theme_shares(themes),

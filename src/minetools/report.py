@@ -37,7 +37,9 @@ def key_findings(themes: pd.DataFrame, drivers: pd.DataFrame) -> list[dict]:
     Each is a dict with ``headline`` and ``detail`` (Chinese). Uses net impact
     (how much the overall mean would rise if the theme vanished) to say what to fix first.
     """
-    labels = dict(zip(themes["key"], themes["label_zh"]))
+    from minetools.drivers import DRIVER_LABELS_ZH
+
+    labels = {**DRIVER_LABELS_ZH, **dict(zip(themes["key"], themes["label_zh"]))}
     findings = []
     ranked = drivers.dropna(subset=["impact", "effect"])
     if "ranked" in ranked:
