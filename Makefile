@@ -15,7 +15,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/minetools demo --out out/demo
 
-test: $(STAMP)
+# Headless Chromium renders report.html in the tests (Debian package; installed once if missing).
+$(VENV)/.chromium: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+	touch $@
+
+test: $(STAMP) $(VENV)/.chromium
 	$(BIN)/python -m pytest
 
 notebooks: $(STAMP)

@@ -203,3 +203,49 @@ def test_drivers_command_recomputes_the_driver_tables_of_a_run(run_dir, tmp_path
     manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["drivers"]["outcome"] == "binary" and manifest["settings"]["satisfied_threshold"] == 4
     assert main(["report", str(copy)]) == 0  # the report re-renders from the new tables
+
+
+def _chromium():
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_report_renders_in_headless_chromium_with_every_image_loaded(run_dir, tmp_path):
+    """`make test` installs Debian's chromium; the page renders, and every embedded image decodes."""
+    import subprocess
+
+    import numpy as np
+    from PIL import Image
+
+    browser = _chromium()
+    assert browser, "chromium is not installed (make test installs it)"
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
+             "--hide-scrollbars", "--virtual-time-budget=10000"]
+    probe = tmp_path / "probe.html"
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    script = ("<script>window.addEventListener('load',()=>{const i=[...document.images];"
+              "document.body.setAttribute('data-images',i.length);"
+              "document.body.setAttribute('data-loaded',i.filter(x=>x.complete&&x.naturalWidth>0).length);});</script>")
+    probe.write_text(page.replace("</body>", script + "</body>"), encoding="utf-8")
+    dom = subprocess.run(flags + ["--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    images = int(re.search(r'data-images="(\d+)"', dom).group(1))
+    loaded = int(re.search(r'data-loaded="(\d+)"', dom).group(1))
+    assert images >= 3 and loaded == images
+    shot = tmp_path / "report.png"
+    subprocess.run(flags + [f"--screenshot={shot}", "--window-size=1280,2000", (run_dir / "report.html").as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    assert pixels.std() > 10  # not a blank page
+    assert (pixels < 128).mean() > 0.01  # text and charts drawn
+
+
+def test_english_report_uses_english_headings(run_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    assert main(["report", str(copy), "--lang", "en"]) == 0
+    page = (copy / "report.html").read_text(encoding="utf-8")
+    assert "Three things to act on" in page and "Methods" in page and 'lang="en"' in page
+    assert "R² =" in page and "model hash" in page

@@ -61,7 +61,7 @@ EXAMPLES = {
           minetools demo --out out/demo && open out/demo/report.html""",
     "report": """\
         example:
-          minetools report runs/2024-07     # rebuilds runs/2024-07/report.html and report.pdf""",
+          minetools report runs/2024-07 --lang en   # rebuilds runs/2024-07/report.html and report.pdf""",
 }
 
 
@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="re-render report.html and report.pdf from a run directory",
                          **_formatter("report"))
     rep.add_argument("run_dir", help="a directory written by 'minetools run'")
+    rep.add_argument("--lang", choices=["zh", "en"], default="zh", help="report language (default zh)")
     return parser
 
 
@@ -136,6 +137,7 @@ def _add_run_options(p):
     p.add_argument("--sheet", help="Excel sheet name (default: the first sheet with a complaint-text column)")
     p.add_argument("--encoding", help="text-file encoding (default: detected; GB18030 preferred for Chinese)")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--lang", choices=["zh", "en"], help="report language (default zh)")
     p.add_argument("--keep-raw-text", action="store_true", default=None,
                    help="keep the unmasked text column in the outputs (personal data is masked otherwise)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -146,7 +148,7 @@ def _settings(args):
 
     return load_settings(args.config, text_col=args.text_col, score_col=args.score_col, date_col=args.date_col,
                          sheet=args.sheet, encoding=args.encoding, score_scale=args.score_scale,
-                         seed=args.seed, keep_raw_text=args.keep_raw_text,
+                         seed=args.seed, keep_raw_text=args.keep_raw_text, report_lang=getattr(args, "lang", None),
                          labels_col=getattr(args, "labels_col", None) if args.command == "run" else None)
 
 
@@ -227,7 +229,7 @@ def _report(args) -> int:
     run_dir = Path(args.run_dir)
     if not (run_dir / "manifest.json").exists():
         raise MinetoolsError(f"{run_dir} is not a run directory (no manifest.json). Give a folder written by 'minetools run'.")
-    for path in write_report(run_dir):
+    for path in write_report(run_dir, lang=args.lang):
         print(f"Wrote {path}")
     return 0
 

@@ -65,6 +65,7 @@ class Settings:
     handling_limit_days: float = 2
     segments: list[str] = field(default_factory=lambda: ["branch", "channel", "customer_type"])
     period_months: int = 3
+    report_lang: str = "zh"
     keep_raw_text: bool = False
     segmenter_backend: str = "rjieba"
 
@@ -108,6 +109,8 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
     if not (isinstance(settings.handling_limit_days, (int, float)) and settings.handling_limit_days > 0):
         raise MinetoolsError(f"{where}: handling_limit_days must be a positive number of working days, "
                              f"got {settings.handling_limit_days!r} (default 2).")
+    if settings.report_lang not in ("zh", "en"):
+        raise MinetoolsError(f"{where}: report_lang must be zh or en, got {settings.report_lang!r}.")
     if not (isinstance(settings.period_months, int) and settings.period_months >= 1):
         raise MinetoolsError(f"{where}: period_months must be a whole number of months >= 1, "
                              f"got {settings.period_months!r} (default 3).")

@@ -487,7 +487,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
         }
         (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
                                            encoding="utf-8")
-        report.write_report(out)
+        report.write_report(out, lang=settings.report_lang)
     manifest["timings_s"]["total"] = round(time.perf_counter() - t_start, 3)
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
                                        encoding="utf-8")
