@@ -12,21 +12,41 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-demo: $(STAMP)
+# Debian packages: a static CJK font with regular and bold weights for the charts (the PyPI
+# fallback font is a thin variable font), and headless Chromium for the report test.
+APT_INSTALL = SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq
+
+$(VENV)/.fonts: $(STAMP)
+	@test -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || { $(APT_INSTALL) fonts-noto-cjk && \
+	  rm -rf $${XDG_CACHE_HOME:-$$HOME/.cache}/matplotlib; }
+	touch $@
+
+demo: $(STAMP) $(VENV)/.fonts
 	$(BIN)/minetools demo --out out/demo
 
 # Headless Chromium renders report.html in the tests (Debian package; installed once if missing).
 $(VENV)/.chromium: $(STAMP)
-	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
-	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { $(APT_INSTALL) chromium; }
 	touch $@
 
-test: $(STAMP) $(VENV)/.chromium
+test: $(STAMP) $(VENV)/.fonts $(VENV)/.chromium
 	$(BIN)/python -m pytest
 
+# run every notebook top to bottom on one file: `make notebooks INPUT=exports/2024-07.csv`
+# (default: the bundled sample). Executed copies go to out/notebooks/<name>.ipynb, and each
+# notebook's run directory to out/notebooks/run-<name>.
+INPUT     ?= data/sample/complaints.csv
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
 notebooks: $(STAMP)
-	$(BIN)/python -m papermill notebooks/01-quickstart.ipynb out/notebooks/01-quickstart.ipynb -p input_path data/sample/complaints.csv -p out_dir out/notebook-run
+	@mkdir -p out/notebooks
+	@set -e; for nb in $(NOTEBOOKS); do \
+		name=$$(basename "$$nb" .ipynb); \
+		echo "== $$name on $(INPUT)"; \
+		$(BIN)/python -m papermill "$$nb" "out/notebooks/$$name.ipynb" \
+			-p input_path "$(INPUT)" -p out_dir "out/notebooks/run-$$name"; \
+	done
 
 # rebuild the theme model shipped in src/minetools/resources/default_model (after editing the
 # taxonomy or the segmentation resources; tests/test_default_model.py tells you when)

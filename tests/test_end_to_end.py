@@ -13,7 +13,8 @@ from tests.conftest import SECRETS
 
 KEYS = list(load_taxonomy().keys)
 RUN_FILES = ["complaints.parquet", "complaints.csv", "themes.csv", "drivers.csv", "report.html", "report.pdf",
-             "manifest.json", *[f"figures/{n}.{e}" for n in ("theme_shares", "drivers", "monthly_trend")
+             "manifest.json", *[f"figures/{n}.{e}" for n in ("theme_shares", "drivers", "priority_matrix",
+                                                                           "monthly_trends", "cooccurrence")
                                 for e in ("png", "svg")]]
 
 
@@ -109,7 +110,11 @@ def test_no_personal_number_written_by_the_generator_leaks_either(sample_slice, 
 
 def test_report_html_embeds_its_figures_and_findings(run_dir):
     html = (run_dir / "report.html").read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == 3
+    figures = list((run_dir / "figures").glob("*.png"))
+    assert len(figures) >= 8  # the chart set plus a word cloud per leading theme
+    assert html.count("data:image/png;base64,") == len(figures)  # every chart, embedded
+    for section in ("图表", "各主题明细", "各主题常见说法与示例", "方法说明", "R² =", "模型哈希"):
+        assert section in html
     assert "需要立即关注的三件事" in html and "要点 1" in html
     assert 'src="http' not in html  # opens offline
     assert "@font-face{font-family:'minetools-cjk'" in html  # Chinese shows even without a system CJK font

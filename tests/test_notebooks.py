@@ -7,6 +7,8 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
+from tests.conftest import SECRETS
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
@@ -29,3 +31,6 @@ def test_notebook_executes_on_a_sample_slice(path, sample_slice, tmp_path):
                         parameters={"input_path": str(sample_slice), "out_dir": str(tmp_path / "run")},
                         cwd=str(path.parent.parent))
     assert (tmp_path / "run" / "report.html").exists()
+    executed = (tmp_path / path.name).read_text(encoding="utf-8")
+    for secret in SECRETS.values():  # the slice carries valid phone, card and ID numbers
+        assert secret not in executed, f"{secret} in the output of {path.name}"

@@ -1,8 +1,9 @@
 """Find a font that draws Chinese, and use it for matplotlib and wordcloud.
 
-Order: the font the caller names (a family or a file), an installed system CJK font,
-then Noto Sans CJK shipped by the ``manimgx-fonts-cjk`` dependency, so a chart never
-draws boxes instead of Chinese.
+Order: the font the caller names (a family or a file), an installed system CJK font
+(``make demo`` / ``make test`` install Debian's ``fonts-noto-cjk``), then Noto Sans CJK
+shipped by the ``manimgx-fonts-cjk`` dependency — a variable font that matplotlib can only
+draw at its thinnest weight, but never boxes instead of Chinese.
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ def resolve_cjk_font(preferred: str | None = None) -> tuple[str, str]:
     if preferred and Path(preferred).is_file():
         font_manager.fontManager.addfont(preferred)
         return font_manager.FontProperties(fname=preferred).get_name(), preferred
-    by_name = {f.name: f.fname for f in font_manager.fontManager.ttflist}
+    by_name: dict[str, str] = {}
+    for f in font_manager.fontManager.ttflist:  # the regular weight's file when there are several
+        if f.name not in by_name or f.weight in (400, "normal", "regular", "book"):
+            by_name[f.name] = f.fname
     for name in ((preferred,) if preferred else ()) + SYSTEM_CANDIDATES:
         if name in by_name:
             return name, by_name[name]

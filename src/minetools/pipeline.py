@@ -22,7 +22,7 @@ import pandas as pd
 
 from minetools import clean, drivers, io, plots, report
 from minetools.config import MinetoolsError, Settings
-from minetools.segment import Segmenter
+from minetools.segment import Segmenter, keywords
 from minetools.taxonomy import load_taxonomy
 from minetools.themes import (ThemeModel, audit_sample, discover_themes, evaluate_assignments, labels_frame,
                               top_terms)
@@ -290,6 +290,48 @@ def _comparisons(df, analysed, keys, settings, meta, warnings) -> tuple[pd.DataF
     return segments, change
 
 
+#: Themes (by net impact) that get a word cloud with examples in figures/ and the report.
+WORDCLOUD_THEMES = 6
+
+
+def _draw_figures(folder: Path, df, analysed, themes, driver_table, segments, change, keys, labels, settings) -> None:
+    """Every chart of the run as PNG (200 dpi) and SVG in ``folder``; one figure in memory at a time."""
+    data = df.loc[analysed]
+    charts = {
+        "theme_shares": lambda: plots.plot_theme_shares(themes, labels=labels),
+        "drivers": lambda: plots.plot_drivers(driver_table, labels=labels),
+        "priority_matrix": lambda: plots.plot_priority_matrix(driver_table, labels=labels),
+        "monthly_trends": lambda: plots.plot_monthly_trends(data, keys=keys, labels=labels),
+        "cooccurrence": lambda: plots.plot_cooccurrence(data, keys=keys, labels=labels),
+    }
+    if segments is not None and (segments["segment_col"] == "branch").any():
+        charts["segment_heatmap"] = lambda: plots.plot_segment_heatmap(segments, labels=labels, segment_col="branch")
+    if change is not None:
+        charts["change_waterfall"] = lambda: plots.plot_change_waterfall(
+            change, labels=labels, mean_before=change.attrs.get("mean_before"),
+            mean_after=change.attrs.get("mean_after"))
+    if "handling_days" in data.columns and data["handling_days"].notna().any():
+        charts["handling_time"] = lambda: plots.plot_handling_time(data, limit_days=settings.handling_limit_days,
+                                                                   score_col="score")
+    for name, draw in charts.items():
+        plots.save_figure(draw(), folder / name)
+    text_by_id = dict(zip(df["record_id"], df["text_clean"].fillna("")))
+    ranked = driver_table.dropna(subset=["impact"]).sort_values("impact")["theme"].tolist()
+    order = [k for k in ranked if k in keys] or themes.sort_values("n", ascending=False)["key"].tolist()
+    shown = themes.set_index("key")
+    analysed_tokens = df.loc[analysed, "tokens"].tolist()
+    for key in order[:WORDCLOUD_THEMES]:
+        if key not in shown.index or int(shown.loc[key, "n"]) == 0:
+            continue
+        in_theme = (df.loc[analysed, f"theme_{key}"] == 1).tolist()
+        words = keywords(analysed_tokens, in_theme, method="tfidf", top_n=60)  # typical of the theme, not generic
+        words = words[~words["word"].str.fullmatch(r"[\d\W_]+")]
+        ids = [int(i) for i in str(shown.loc[key, "example_ids"] or "").split("|") if str(i).strip().isdigit()][:3]
+        ax = plots.plot_theme_wordcloud(dict(zip(words["word"], words["score"])), [text_by_id.get(i, "") for i in ids],
+                                        theme_label=labels.get(key, key))
+        plots.save_figure(ax, folder / f"wordcloud_{key}")
+
+
 def write_drivers(run_dir, *, settings: Settings | None = None, **overrides) -> RunResult:
     """Recompute the driver tables of a run directory from its ``complaints.parquet``.
 
@@ -436,13 +478,8 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
     (out / "figures").mkdir(exist_ok=True)
     labels = {**drivers.DRIVER_LABELS_ZH, **{t.key: t.label_zh for t in taxonomy.themes}}
     with stages("figures"):
-        figures = {
-            "theme_shares": plots.plot_theme_shares(themes),
-            "drivers": plots.plot_drivers(driver_table, labels=labels),
-            "monthly_trend": plots.plot_monthly_trend(df.loc[analysed], keys=keys, labels=labels),
-        }
-        for name, ax in figures.items():
-            plots.save_figure(ax, out / "figures" / name)
+        _draw_figures(out / "figures", df, analysed, themes, driver_table, segments_table, change_table, keys,
+                      labels, settings)
 
     with stages("write", str(out)):
         ordered = df.drop(columns=["tokens", "themes"]).columns.tolist()
