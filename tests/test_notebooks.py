@@ -12,6 +12,10 @@ from tests.conftest import SECRETS
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
+def test_the_five_research_notebooks_are_there():
+    assert [p.stem for p in NOTEBOOKS] == ["01-quickstart", "02-segmentation", "03-themes", "04-drivers", "05-report"]
+
+
 def _code_cells(path):
     return [("".join(c["source"]), c) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
 

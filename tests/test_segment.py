@@ -336,3 +336,15 @@ def test_bad_user_dictionary_line_in_config_stops_the_run_with_file_and_line(tmp
     assert main(["run", str(src), "--out", str(tmp_path / "run"), "--config", str(cfg), "--quiet"]) != 0
     err = capsys.readouterr().err
     assert "words.txt, line 2" in err and "Traceback" not in err
+
+
+def test_word_frequencies_read_token_lists_back_from_parquet(tmp_path):
+    """complaints.parquet returns each row's tokens as a numpy array; they still count."""
+    import pandas as pd
+
+    from minetools.segment import word_frequencies
+
+    pd.DataFrame({"tokens": [["排队", "太久"], ["排队"]]}).to_parquet(tmp_path / "t.parquet")
+    tokens = pd.read_parquet(tmp_path / "t.parquet")["tokens"]
+    freq = word_frequencies(tokens)
+    assert dict(zip(freq.iloc[:, 0], freq.iloc[:, 1]))["排队"] == 2

@@ -882,6 +882,8 @@ def _token_lists(tokens) -> list[list[str]]:
         tokens = tokens.tolist()
     out = []
     for doc in tokens:
+        if hasattr(doc, "tolist") and not isinstance(doc, str):  # token lists read back from Parquet are arrays
+            doc = doc.tolist()
         if isinstance(doc, (list, tuple)):
             out.append([t[0] if isinstance(t, tuple) else t for t in doc])
         else:
