@@ -369,3 +369,18 @@ def test_monthly_trends_draw_on_a_given_figure_and_return_its_first_axes(tables)
     ax = plots.plot_monthly_trends(tables["df"], keys=KEYS, fig=fig)
     assert ax.figure is fig and ax is fig.axes[0]
     plt.close(fig)
+
+
+def test_the_font_named_in_the_settings_is_used_and_an_unknown_one_is_a_clear_error():
+    from minetools import fonts
+    from minetools.config import MinetoolsError, Settings
+    from minetools.pipeline import _use_font
+
+    _, path = fonts.resolve_cjk_font()
+    try:
+        _use_font(Settings(font=path))  # a font file
+        assert fonts.resolve_cjk_font()[1] == path
+        with pytest.raises(MinetoolsError, match="installed CJK fonts"):
+            _use_font(Settings(font="No Such Font 123"))
+    finally:
+        fonts.set_font(None)

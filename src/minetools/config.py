@@ -17,6 +17,7 @@ default, so a file only lists what it changes::
     handling_limit_days = 2         # working days; needs received_at / closed_at columns
     segments = ["branch", "channel", "customer_type"]
     period_months = 3               # drivers_change.csv: last 3 months vs the 3 before
+    font = "Source Han Sans SC"     # or a .ttf/.otf path; default: an installed CJK font
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class Settings:
     segments: list[str] = field(default_factory=lambda: ["branch", "channel", "customer_type"])
     period_months: int = 3
     report_lang: str = "zh"
+    font: str | None = None
     keep_raw_text: bool = False
     segmenter_backend: str = "rjieba"
 
@@ -92,6 +94,8 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
                 f"Known settings: {', '.join(sorted(known))}."
             )
         base = path.parent
+        if values.get("font") and Path(values["font"]).suffix.lower() in (".ttf", ".otf", ".ttc", ".otc"):
+            values["font"] = str((base / values["font"]).resolve())  # a font file, relative to this file
         for key in ("taxonomy", "segment_cache"):
             if values.get(key):
                 values[key] = str((base / values[key]).resolve())

@@ -14,7 +14,7 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["SYSTEM_CANDIDATES", "resolve_cjk_font", "use_cjk_font", "font_face_css"]
+__all__ = ["SYSTEM_CANDIDATES", "resolve_cjk_font", "use_cjk_font", "set_font", "font_face_css"]
 
 SYSTEM_CANDIDATES = (
     "Noto Sans CJK SC",
@@ -35,9 +35,33 @@ def _bundled_font_file() -> Path:
     return next(Path(manimgx_fonts_cjk.__file__).parent.glob("NotoSansCJK*"))
 
 
-@lru_cache(maxsize=8)
+_CHOSEN: list[str | None] = [None]  # the font named in the settings, used when a call names none
+
+
+def set_font(preferred: str | None) -> None:
+    """Use ``preferred`` (a family name or a font file) for every later chart and report.
+
+    ``None`` returns to the automatic choice. Raises ``ValueError`` naming the installed CJK
+    fonts when ``preferred`` is neither a file nor an installed family.
+    """
+    from matplotlib import font_manager
+
+    if preferred and not Path(preferred).is_file():
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        if preferred not in names:
+            found = sorted(n for n in names if any(k in n for k in ("CJK", "Han", "Hei", "YaHei", "PingFang", "WenQuanYi")))
+            raise ValueError(f"Font {preferred!r} is neither a font file nor an installed font family; "
+                             f"installed CJK fonts: {', '.join(found) or 'none'}. Give a family name or a .ttf/.otf path.")
+    _CHOSEN[0] = preferred
+
+
 def resolve_cjk_font(preferred: str | None = None) -> tuple[str, str]:
-    """(family name, font file path) of a font that covers Chinese."""
+    """(family name, font file path) of a font that covers Chinese (see :func:`set_font`)."""
+    return _resolve(preferred or _CHOSEN[0])
+
+
+@lru_cache(maxsize=8)
+def _resolve(preferred: str | None) -> tuple[str, str]:
     from matplotlib import font_manager
 
     if preferred and Path(preferred).is_file():

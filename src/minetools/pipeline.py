@@ -290,6 +290,15 @@ def _comparisons(df, analysed, keys, settings, meta, warnings) -> tuple[pd.DataF
     return segments, change
 
 
+def _use_font(settings: Settings) -> None:
+    from minetools import fonts
+
+    try:
+        fonts.set_font(settings.font)
+    except ValueError as exc:
+        raise MinetoolsError(f"Setting font: {exc}") from None
+
+
 #: Themes (by net impact) that get a word cloud with examples in figures/ and the report.
 WORDCLOUD_THEMES = 6
 
@@ -426,6 +435,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
     >>> result.drivers.sort_values("impact").head(3)             # doctest: +SKIP
     """
     settings = settings or Settings()
+    _use_font(settings)
     model_source = model
     out = Path(out_dir)
     stages = _Stages(7, progress)
