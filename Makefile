@@ -30,8 +30,9 @@ $(VENV)/.chromium: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { $(APT_INSTALL) chromium; }
 	touch $@
 
+# two workers (one per core), each test file on one worker so its fixtures are built once
 test: $(STAMP) $(VENV)/.fonts $(VENV)/.chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # run every notebook top to bottom on one file: `make notebooks INPUT=exports/2024-07.csv`
 # (default: the bundled sample). Executed copies go to out/notebooks/<name>.ipynb, and each
