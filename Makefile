@@ -32,7 +32,7 @@ $(VENV)/.chromium: $(STAMP)
 
 # two workers (one per core), each test file on one worker so its fixtures are built once
 test: $(STAMP) $(VENV)/.fonts $(VENV)/.chromium
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # run every notebook top to bottom on one file: `make notebooks INPUT=exports/2024-07.csv`
 # (default: the bundled sample). Executed copies go to out/notebooks/<name>.ipynb, and each

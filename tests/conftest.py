@@ -44,3 +44,14 @@ def sample_slice(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("input") / "slice.csv"
     pd.concat([df, extra], ignore_index=True).to_csv(path, index=False)
     return path
+
+
+#: Test files that take minutes, started first so that the two workers of `make test`
+#: (one file each, see the Makefile) do not wait on one of them at the end.
+_SLOW_FILES = ("test_notebooks.py", "test_end_to_end.py", "test_default_model.py", "test_drivers.py",
+               "test_pipeline.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(_SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: order within a file is kept

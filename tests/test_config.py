@@ -32,3 +32,12 @@ def test_invalid_toml_and_missing_file_are_clear_errors(tmp_path):
     bad.write_text("seed = = 1")
     with pytest.raises(MinetoolsError, match="not valid TOML"):
         load_settings(bad)
+
+
+def test_on_off_settings_must_be_true_or_false(tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text('render = "no"\n', encoding="utf-8")
+    with pytest.raises(MinetoolsError, match=r"m.toml: render must be true or false, got 'no'"):
+        load_settings(path)
+    path.write_text("render = false\n", encoding="utf-8")
+    assert load_settings(path).render is False

@@ -97,7 +97,7 @@ def test_run_reports_exact_and_near_duplicates(tmp_path):
     src = tmp_path / "in.csv"
     df.to_csv(src, index=False)
     cfg = tmp_path / "minetools.toml"
-    cfg.write_text("dup_threshold = 0.8\nmin_n = 2\nn_boot = 20\n", encoding="utf-8")
+    cfg.write_text("dup_threshold = 0.8\nmin_n = 2\nn_boot = 20\nrender = false\n", encoding="utf-8")
     assert main(["run", str(src), "--out", str(tmp_path / "run"), "--config", str(cfg), "--quiet"]) == 0
     out = pd.read_parquet(tmp_path / "run" / "complaints.parquet")
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))

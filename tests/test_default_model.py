@@ -74,7 +74,7 @@ def test_held_out_set_written_by_others_is_not_far_behind(model):
 def _run(tmp_path, rows, config=""):
     src = tmp_path / "in.csv"
     pd.DataFrame({"投诉内容": rows, "满意度": [1, 2, 3, 4, 5] * (len(rows) // 5)}).to_csv(src, index=False)
-    args = ["run", str(src), "--out", str(tmp_path / "run"), "--quiet"]
+    args = ["run", str(src), "--out", str(tmp_path / "run"), "--quiet", "--tables-only"]
     if config:
         (tmp_path / "minetools.toml").write_text(config, encoding="utf-8")
         args += ["--config", str(tmp_path / "minetools.toml")]
@@ -119,7 +119,8 @@ def test_run_with_human_labels_fits_on_them(tmp_path, capsys, model):
     src = tmp_path / "coded.csv"
     pd.DataFrame({"投诉内容": env + fees, "人工主题": ["environment"] * 40 + ["fees"] * 20,
                   "满意度": [2, 3] * 30}).to_csv(src, index=False)
-    assert main(["run", str(src), "--out", str(tmp_path / "run"), "--labels-col", "人工主题", "--quiet"]) == 0
+    assert main(["run", str(src), "--out", str(tmp_path / "run"), "--labels-col", "人工主题", "--quiet",
+                 "--tables-only"]) == 0
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["theme_model"]["adapted_to_input"] is True and "人工主题" in manifest["theme_model"]["reason"]
     out = pd.read_parquet(tmp_path / "run" / "complaints.parquet")

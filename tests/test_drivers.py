@@ -666,7 +666,7 @@ def sample_run(tmp_path_factory):
     from minetools.pipeline import run
 
     out = tmp_path_factory.mktemp("sample_run")
-    return run(SAMPLE_PATH, out, settings=Settings(n_boot=100), progress=False)
+    return run(SAMPLE_PATH, out, settings=Settings(n_boot=100, render=False), progress=False)  # tables only
 
 
 def test_sample_effects_from_assigned_themes_rank_like_the_generators_true_effects(sample_run):

@@ -1,5 +1,6 @@
 """End to end: the CLI on a slice of the sample writes the run directory DESIGN.md defines."""
 
+import base64
 import json
 import re
 
@@ -21,7 +22,9 @@ RUN_FILES = ["complaints.parquet", "complaints.csv", "themes.csv", "drivers.csv"
 @pytest.fixture(scope="module")
 def run_dir(sample_slice, tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "out"
-    assert main(["run", str(sample_slice), "--out", str(out), "--quiet"]) == 0
+    config = out.parent / "settings.toml"
+    config.write_text("period_months = 1\n", encoding="utf-8")  # the slice spans a few months: compare single months
+    assert main(["run", str(sample_slice), "--out", str(out), "--config", str(config), "--quiet"]) == 0
     return out
 
 
@@ -123,7 +126,7 @@ def test_report_html_embeds_its_figures_and_findings(run_dir):
 def test_apply_with_the_saved_model_gives_the_same_themes_for_the_same_text(sample_slice, run_dir, tmp_path):
     first = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert main(["apply", str(sample_slice), "--model", str(run_dir / "model"), "--out", str(tmp_path / "a"),
-                 "--quiet"]) == 0
+                 "--quiet", "--tables-only"]) == 0
     again = json.loads((tmp_path / "a" / "manifest.json").read_text(encoding="utf-8"))
     assert again["theme_model"]["adapted_to_input"] is False
     assert again["hashes"]["model"] == first["hashes"]["model"]
@@ -138,11 +141,29 @@ def test_apply_on_next_months_rows_reuses_the_model_unchanged(sample_slice, run_
     month = pd.read_csv(sample_slice, dtype=str, keep_default_na=False).iloc[100:250]
     path = tmp_path / "next.csv"
     month.to_csv(path, index=False)
-    assert main(["apply", str(path), "--model", str(run_dir), "--out", str(tmp_path / "n"), "--quiet"]) == 0
+    assert main(["apply", str(path), "--model", str(run_dir), "--out", str(tmp_path / "n"), "--quiet",
+                 "--tables-only"]) == 0
     cols = [f"score_{k}" for k in KEYS]
     before = pd.read_parquet(run_dir / "complaints.parquet", columns=cols).iloc[100:250].reset_index(drop=True)
     after = pd.read_parquet(tmp_path / "n" / "complaints.parquet", columns=cols)
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_a_tables_only_run_gets_its_charts_and_report_from_the_report_command(sample_slice, tmp_path, capsys):
+    out = tmp_path / "t"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "drivers.png").write_bytes(b"an earlier run's chart")
+    (out / "report.html").write_text("an earlier run's report", encoding="utf-8")
+    assert main(["run", str(sample_slice), "--out", str(out), "--quiet", "--tables-only"]) == 0
+    assert "minetools report" in capsys.readouterr().out
+    assert not (out / "figures").exists() and not (out / "report.html").exists()  # nothing stale is left
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rows"]["balanced"]
+    assert main(["report", str(out)]) == 0
+    assert "Drawing the charts" in capsys.readouterr().err
+    for name in ("priority_matrix.png", "drivers.svg", "theme_shares.png"):
+        assert (out / "figures" / name).is_file(), name
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") >= 8 and "需要立即关注的三件事" in page
 
 
 def test_apply_with_a_folder_that_is_not_a_model_is_a_clear_error(sample_slice, tmp_path, capsys):
@@ -170,7 +191,7 @@ def test_evaluate_names_unknown_label_keys(tmp_path, capsys):
 
 
 def test_same_input_and_seed_give_identical_output(sample_slice, run_dir, tmp_path):
-    assert main(["run", str(sample_slice), "--out", str(tmp_path / "again"), "--quiet"]) == 0
+    assert main(["run", str(sample_slice), "--out", str(tmp_path / "again"), "--quiet", "--tables-only"]) == 0
     for name in ("complaints.parquet",):
         pd.testing.assert_frame_equal(pd.read_parquet(run_dir / name), pd.read_parquet(tmp_path / "again" / name))
     for name in ("themes.csv", "drivers.csv", "complaints.csv"):
@@ -207,7 +228,38 @@ def test_drivers_command_recomputes_the_driver_tables_of_a_run(run_dir, tmp_path
     assert drivers["score_basis"].str.contains("score >= 4").all()
     manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["drivers"]["outcome"] == "binary" and manifest["settings"]["satisfied_threshold"] == 4
-    assert main(["report", str(copy)]) == 0  # the report re-renders from the new tables
+    # the charts and the report follow the new tables: nothing in the folder shows the old drivers
+    assert (copy / "figures" / "drivers.png").read_bytes() != (run_dir / "figures" / "drivers.png").read_bytes()
+    assert (copy / "report.html").read_text(encoding="utf-8") != (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "百分点" in (copy / "report.html").read_text(encoding="utf-8")
+    assert (run_dir / "figures" / "change_waterfall.png").exists()
+    assert not (copy / "figures" / "change_waterfall.png").exists()  # no period comparison for a binary outcome
+
+
+def test_drivers_tables_only_leaves_figures_and_report_alone(run_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    before = {p.name: p.stat().st_mtime_ns for p in [*(copy / "figures").glob("*.png"), copy / "report.html"]}
+    assert main(["drivers", str(copy), "--n-boot", "0", "--tables-only"]) == 0
+    assert {p.name: p.stat().st_mtime_ns for p in [*(copy / "figures").glob("*.png"), copy / "report.html"]} == before
+
+
+def test_figures_redrawn_from_the_run_directory_match_the_run(run_dir, tmp_path):
+    """draw_figures reads only the saved tables (and the manifest) and gets the same charts as the run."""
+    import shutil
+
+    from minetools.pipeline import draw_figures
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    drawn = {p.name: p.read_bytes() for p in (run_dir / "figures").glob("*.png")}  # drawn in memory by the run
+    assert {"change_waterfall.png", "segment_heatmap.png", "drivers.png", "handling_time.png"} <= set(drawn)
+    written = draw_figures(copy)  # now from the files alone
+    assert {p.name for p in written if p.suffix == ".png"} == set(drawn)
+    for name, before in sorted(drawn.items()):
+        assert (copy / "figures" / name).read_bytes() == before, name
 
 
 def _chromium():
@@ -254,3 +306,11 @@ def test_english_report_uses_english_headings(run_dir, tmp_path):
     page = (copy / "report.html").read_text(encoding="utf-8")
     assert "Three things to act on" in page and "Methods" in page and 'lang="en"' in page
     assert "R² =" in page and "model hash" in page
+    # the charts are English too: drawn into figures/en/ from the tables, the Chinese ones kept
+    english = sorted((copy / "figures" / "en").glob("*.png"))
+    assert {p.name for p in english} == {p.name for p in (run_dir / "figures").glob("*.png")}
+    for name in ("priority_matrix.png", "drivers.png", "theme_shares.png"):
+        embedded = base64.b64encode((copy / "figures" / "en" / name).read_bytes()).decode()
+        chinese = base64.b64encode((copy / "figures" / name).read_bytes()).decode()
+        assert embedded in page and chinese not in page, name
+        assert (copy / "figures" / name).read_bytes() == (run_dir / "figures" / name).read_bytes()

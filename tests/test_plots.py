@@ -1,5 +1,7 @@
-"""Charts: Chinese renders (no missing glyphs) in PNG, SVG and PDF; titles state the finding; no personal data."""
+"""Charts: Chinese and English renders (no missing glyphs) in PNG, SVG and PDF; titles state the finding; no personal
+data; English charts draw no Chinese of their own."""
 
+import re
 import warnings
 
 import matplotlib
@@ -384,3 +386,387 @@ def test_the_font_named_in_the_settings_is_used_and_an_unknown_one_is_a_clear_er
             _use_font(Settings(font="No Such Font 123"))
     finally:
         fonts.set_font(None)
+
+
+# --- English charts (lang="en") -----------------------------------------------------------------------------------
+
+LABELS_EN = {"queuing": "Queuing and waiting", "counter_arrangement": "Counter arrangement", "fees": "Fees and charges",
+             "staff_attitude": "Staff attitude", "hotline": "Call-centre hotline", "closed_late": "Closed late",
+             "handling_days": "Handling time (per day)"}
+BRANCHES_EN = {"城东支行": "City East", "城西支行": "City West", "高新支行": "Hi-Tech Park", "开发区支行": "Dev Zone"}
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def flat(title: str) -> str:
+    """An English title without its wrapping (English titles wrap at spaces)."""
+    return title.replace("\n", " ")
+
+
+def _worst_driver(table):
+    rows = plots._driver_rows(table)
+    return rows[rows["ranked"]].sort_values("effect").iloc[0]
+
+
+def _expect_trends(t):
+    row = plots.rising_themes(t["df"], KEYS).loc["fees"]
+    return (f'"Fees and charges" rose clearly in the last 3 months: its share went from {row.earlier:.0%} '
+            f"to {row.recent:.0%}")
+
+
+def _expect_spike(t):
+    spike = plots.biggest_spike(plots.monthly_theme_shares(t["df"], KEYS))
+    return f"Fees and charges spiked in {spike['month']}: {spike['share']:.0%} of that month's complaints"
+
+
+def _expect_pair(t):
+    lift, joint = plots.theme_cooccurrence(t["df"], KEYS)
+    return (f'"Queuing and waiting" and "Counter arrangement" go together most: '
+            f'{lift.loc["queuing", "counter_arrangement"]:.1f} times as often as by chance '
+            f'({joint.loc["queuing", "counter_arrangement"]:,} complaints)')
+
+
+def _expect_segment(t):
+    seg = t["segments"]
+    worst = seg[~seg["masked"]].sort_values("effect").iloc[0]
+    return (f'By branch, "{LABELS_EN[worst["theme"]]}" in "{worst["segment"]}" hurts most: '
+            f'satisfaction {-worst["effect"]:.2f} points lower when present')
+
+
+def _expect_handling(t):
+    df = t["df"]
+    late = df.loc[df["closed_late"] == 1, "satisfaction"].mean()
+    return (f"{df['closed_late'].mean():.0%} of complaints were closed late ({int(df['closed_late'].sum()):,} of "
+            f"{len(df):,}; limit 2 working days) Mean satisfaction {late:.1f} points when late")
+
+
+# name, how to draw it in English from the tables, the finding its (unwrapped) title must contain
+CHARTS_EN = [
+    ("theme_shares", lambda t: plots.plot_theme_shares(t["themes"], labels=LABELS_EN, lang="en"),
+     lambda t: "Queuing and waiting is the most common: "
+               f"{t['themes']['share'].max():.0%} of complaints mention it ({t['themes']['n'].max():,})"),
+    ("monthly_trends", lambda t: plots.plot_monthly_trends(t["df"], keys=KEYS, labels=LABELS_EN, lang="en"),
+     _expect_trends),
+    ("monthly_trend", lambda t: plots.plot_monthly_trend(t["df"], keys=KEYS, labels=LABELS_EN, lang="en"),
+     _expect_spike),
+    ("drivers", lambda t: plots.plot_drivers(t["drivers"], labels=LABELS_EN, lang="en"),
+     lambda t: f"Closed late hurts satisfaction most: {-_worst_driver(t['drivers'])['effect']:.2f} points lower "
+               "when present"),
+    ("drivers_binary", lambda t: plots.plot_drivers(t["binary"], labels=LABELS_EN, lang="en"),
+     lambda t: "Fees and charges hurts satisfaction most: share satisfied "
+               f"{-_worst_driver(t['binary'])['effect']:.1f} percentage points lower when present"),
+    ("priority_matrix", lambda t: plots.plot_priority_matrix(t["drivers"], labels=LABELS_EN, lang="en"),
+     lambda t: 'Fix first: "Closed late" and "Fees and charges", which are common and significantly lower '
+               "satisfaction"),
+    ("cooccurrence", lambda t: plots.plot_cooccurrence(t["df"], keys=KEYS, labels=LABELS_EN, lang="en"), _expect_pair),
+    ("segment_heatmap", lambda t: plots.plot_segment_heatmap(t["segments"], labels=LABELS_EN, lang="en"),
+     _expect_segment),
+    ("wordcloud", lambda t: plots.plot_theme_wordcloud(TOKENS, EXAMPLES, theme_label="Queuing and waiting", lang="en"),
+     lambda t: 'Typical words for "Queuing and waiting": 排队, 等候, 叫号'),
+    ("change_waterfall", lambda t: plots.plot_change_waterfall(t["change"], labels=LABELS_EN, lang="en"),
+     lambda t: f"Satisfaction fell by {-t['change'].attrs['change']:.2f} points, mainly because of "
+               '"Fees and charges" becoming more common'),
+    ("handling_time", lambda t: plots.plot_handling_time(t["df"], lang="en"), _expect_handling),
+]
+
+
+@pytest.mark.parametrize("name, make, finding", CHARTS_EN, ids=[c[0] for c in CHARTS_EN])
+def test_english_chart_renders_to_png_svg_and_pdf_and_states_the_finding(tmp_path, tables, name, make, finding):
+    """The same tables as the Chinese charts, drawn with lang="en": no missing glyphs, the finding in English."""
+    use_cjk_font()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ax = make(tables)
+        title = title_of(ax)
+        paths = plots.save_figure(ax, tmp_path / name, formats=("png", "svg", "pdf"))
+    glyph = [str(w.message) for w in caught if "missing from" in str(w.message) or "Glyph" in str(w.message)]
+    assert glyph == []
+    assert finding(tables) in flat(title)
+    assert [p.rsplit(".", 1)[1] for p in paths] == ["png", "svg", "pdf"]
+    for p in paths:
+        assert (tmp_path / p).stat().st_size > 5000
+
+
+@pytest.fixture(scope="module")
+def tables_en(tables):
+    """The same tables with nothing Chinese in them: English theme labels, ASCII branch names."""
+    themes = tables["themes"].assign(label_en=[LABELS_EN[k] for k in KEYS])
+    segments = tables["segments"].assign(segment=tables["segments"]["segment"].map(BRANCHES_EN))
+    unranked = PRIORITY.copy()
+    unranked.loc[2, "ranked"] = False
+    no_attrs = pd.DataFrame(tables["change"])  # a copy without the means in attrs (as read back from CSV)
+    no_attrs.attrs = {}
+    return {**tables, "themes": themes, "segments": segments, "unranked": unranked, "no_attrs": no_attrs}
+
+
+def _mild_complaints():
+    """Twelve months, no theme rising, no pair of themes seen together 10 times."""
+    df = make_complaints(240, seed=3)
+    df["theme_fees"] = 0
+    return df
+
+
+def _steady_months(rise: int = 0):
+    """Twelve months of 20 complaints; theme "fees" on 4 of them a month (+1 every fourth month times ``rise``)."""
+    month = np.repeat(MONTHS, 20)
+    k = np.repeat([4 + rise * (m // 4) for m in range(12)], 20)
+    return pd.DataFrame({"month": month, "theme_fees": (np.tile(np.arange(20), 12) < k).astype(int),
+                         "theme_queuing": (np.tile(np.arange(20), 12) >= 15).astype(int)})
+
+
+def _two_risers():
+    df = make_complaints()
+    recent = df["month"].isin(MONTHS[-3:]) & (np.random.default_rng(5).random(len(df)) < 0.3)
+    df.loc[recent, "theme_hotline"] = 1
+    return df
+
+
+# every kind of English chart, also the variants that draw other notes, titles and placeholders
+ENGLISH_TEXT_CASES = [
+    *[(name, make) for name, make, _ in CHARTS_EN if name != "wordcloud"],
+    ("theme_shares_label_en", lambda t: plots.plot_theme_shares(t["themes"], lang="en")),
+    ("drivers_unranked", lambda t: plots.plot_drivers(t["unranked"], labels=LABELS_EN, lang="en")),
+    ("drivers_default_labels", lambda t: plots.plot_drivers(t["drivers"], lang="en")),
+    ("priority_default_labels", lambda t: plots.plot_priority_matrix(PRIORITY, lang="en")),
+    ("priority_none", lambda t: plots.plot_priority_matrix(
+        PRIORITY.assign(significant=[False, True, True, False, True]), labels=LABELS_EN, lang="en")),
+    ("trends_no_riser", lambda t: plots.plot_monthly_trends(_mild_complaints(), keys=KEYS, labels=LABELS_EN,
+                                                            lang="en")),
+    ("trends_few_months", lambda t: plots.plot_monthly_trends(t["df"][t["df"]["month"] <= MONTHS[3]], keys=KEYS,
+                                                              labels=LABELS_EN, lang="en")),
+    ("trends_two_risers", lambda t: plots.plot_monthly_trends(_two_risers(), keys=KEYS, labels=LABELS_EN, lang="en")),
+    ("trend_steady", lambda t: plots.plot_monthly_trend(_steady_months(), keys=["fees", "queuing"], labels=LABELS_EN,
+                                                        lang="en")),
+    ("trend_slow_rise", lambda t: plots.plot_monthly_trend(_steady_months(rise=1), keys=["fees", "queuing"],
+                                                           labels=LABELS_EN, lang="en")),
+    ("cooccurrence_rare", lambda t: plots.plot_cooccurrence(_mild_complaints(), keys=KEYS, labels=LABELS_EN,
+                                                            min_count=1000, lang="en")),
+    ("cooccurrence_no_pair", lambda t: plots.plot_cooccurrence(t["df"], keys=KEYS, labels=LABELS_EN, min_lift=5,
+                                                               lang="en")),
+    ("segments_prevalence", lambda t: plots.plot_segment_heatmap(t["segments"], labels=LABELS_EN, value="prevalence",
+                                                                 lang="en")),
+    ("segments_impact", lambda t: plots.plot_segment_heatmap(t["segments"], labels=LABELS_EN, value="impact",
+                                                             lang="en")),
+    ("segments_mean_with", lambda t: plots.plot_segment_heatmap(t["segments"], labels=LABELS_EN, value="mean_with",
+                                                                lang="en")),
+    ("wordcloud_ascii", lambda t: plots.plot_theme_wordcloud({"queue": 10, "ticket": 6, "window": 3},
+                                                             ["Waited two hours at the counter", "Only two windows"],
+                                                             theme_label="Queuing and waiting", lang="en")),
+    ("waterfall_grouped", lambda t: plots.plot_change_waterfall(t["change"], labels=LABELS_EN, top=2, lang="en")),
+    ("waterfall_no_means", lambda t: plots.plot_change_waterfall(t["no_attrs"], labels=LABELS_EN, lang="en")),
+    ("handling_no_flags", lambda t: plots.plot_handling_time(t["df"].assign(closed_late=np.nan), lang="en")),
+    ("handling_long_tail", lambda t: plots.plot_handling_time(t["df"].assign(
+        handling_days=t["df"]["handling_days"].where(t["df"].index % 50 > 0, 40.0)), limit_days=1, lang="en")),
+]
+
+# the placeholders of DEGENERATE, in English: name, how to draw it, the English message (None: a chart)
+DEGENERATE_EN = [
+    ("theme_shares_empty", lambda: plots.plot_theme_shares(pd.DataFrame(columns=["key", "n", "share"]), lang="en"),
+     "No theme data"),
+    ("theme_shares_no_columns", lambda: plots.plot_theme_shares(pd.DataFrame({"key": ["fees"]}), lang="en"),
+     "No theme data"),
+    ("trends_no_month", lambda: plots.plot_monthly_trends(pd.DataFrame({"month": [np.nan] * 3, "theme_fees": 1}),
+                                                          keys=["fees"], lang="en"), "No dates"),
+    ("trends_no_theme", lambda: plots.plot_monthly_trends(make_complaints(60), keys=[], lang="en"), "No theme data"),
+    ("trends_one_theme", lambda: plots.plot_monthly_trends(make_complaints(300), keys=["fees"], lang="en"), None),
+    ("trend_no_month", lambda: plots.plot_monthly_trend(pd.DataFrame({"month": [None]}), keys=["fees"], lang="en"),
+     "No dates"),
+    ("trend_no_theme", lambda: plots.plot_monthly_trend(make_complaints(60), keys=[], lang="en"), "No theme data"),
+    ("drivers_all_nan", lambda: plots.plot_drivers(_NAN_DRIVERS, lang="en"), "No satisfaction data"),
+    ("priority_all_nan", lambda: plots.plot_priority_matrix(_NAN_DRIVERS, lang="en"), "No satisfaction data"),
+    ("priority_one_theme", lambda: plots.plot_priority_matrix(pd.DataFrame(
+        {"theme": ["fees"], "prevalence": [0.2], "impact": [-0.1], "effect": [-0.5], "significant": [True]}),
+        lang="en"), None),
+    ("cooccurrence_one_theme", lambda: plots.plot_cooccurrence(make_complaints(100), keys=["fees"], lang="en"),
+     "Fewer than two themes"),
+    ("cooccurrence_empty", lambda: plots.plot_cooccurrence(make_complaints(100).head(0), keys=KEYS, lang="en"),
+     "Fewer than two themes"),
+    ("segments_all_masked", lambda: plots.plot_segment_heatmap(_ALL_MASKED, lang="en"), "too few cases"),
+    ("segments_empty", lambda: plots.plot_segment_heatmap(pd.DataFrame(), lang="en"), "No segment data"),
+    ("wordcloud_empty", lambda: plots.plot_theme_wordcloud({}, [], theme_label="Fees and charges", lang="en"),
+     'No usable words for "Fees and charges"'),
+    ("waterfall_empty", lambda: plots.plot_change_waterfall(pd.DataFrame(columns=["theme", "contribution"]),
+                                                            lang="en"), "No before/after comparison data"),
+    ("waterfall_no_columns", lambda: plots.plot_change_waterfall(pd.DataFrame({"x": [1]}), lang="en"),
+     "No before/after comparison data"),
+    ("handling_all_nan", lambda: plots.plot_handling_time(pd.DataFrame({"handling_days": [np.nan] * 4,
+                                                                        "closed_late": np.nan}), lang="en"),
+     "No handling-time data"),
+    ("handling_no_column", lambda: plots.plot_handling_time(pd.DataFrame({"x": [1]}), lang="en"),
+     "No handling-time data"),
+]
+
+
+def all_texts(fig) -> list[str]:
+    """Every text the figure draws: titles, labels, tick labels, legends, colorbar labels, annotations."""
+    fig.draw_without_rendering()  # create the tick labels
+    return [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
+
+
+def test_the_english_text_collector_sees_tick_legend_and_colorbar_labels(tables_en):
+    """Guard for the guard: the texts checked below include tick labels, legends and colorbar labels."""
+    ax = plots.plot_segment_heatmap(tables_en["segments"], labels=LABELS_EN, lang="en")
+    texts = all_texts(ax.figure)
+    plt.close(ax.figure)
+    assert {"City East", "Fees and charges", "* = significant (p<0.05)", "Too few cases (<30): hidden"} <= set(texts)
+    assert any(t.startswith("Adjusted effect (points)") for t in texts)  # the colorbar's label
+    assert any(t in ("-1.0", "−1.0") for t in texts)  # a colorbar tick
+
+
+@pytest.mark.parametrize("name, make", ENGLISH_TEXT_CASES, ids=[c[0] for c in ENGLISH_TEXT_CASES])
+def test_english_chart_draws_no_chinese(tables_en, name, make):
+    """With English labels and ASCII data, not one character of an English chart is Chinese (nothing untranslated)."""
+    ax = make(tables_en)
+    texts = all_texts(ax.figure)
+    plt.close(ax.figure)
+    assert texts
+    assert [t for t in texts if CJK.search(t)] == []
+
+
+@pytest.mark.parametrize("name, make, message", DEGENERATE_EN, ids=[d[0] for d in DEGENERATE_EN])
+def test_english_placeholder_for_empty_or_degenerate_input(tmp_path, name, make, message):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ax = make()
+        texts = all_texts(ax.figure)
+        plots.save_figure(ax, tmp_path / name, formats=("png",))
+    assert not [w for w in caught if "Glyph" in str(w.message) or "missing from" in str(w.message)]
+    assert [t for t in texts if CJK.search(t)] == []
+    if message:
+        assert any(message in t for t in texts), texts
+
+
+def test_english_priority_matrix_names_the_quadrants_and_every_bubble():
+    ax = plots.plot_priority_matrix(PRIORITY, labels=LABELS_EN | {"environment": "Branch environment"}, lang="en")
+    title, texts = title_of(ax), texts_of(ax.figure)
+    plt.close(ax.figure)
+    assert flat(title) == 'Fix first: "Fees and charges", which is common and significantly lowers satisfaction'
+    assert {"Fix first", "Watch closely", "Keep monitoring", "Minor"} <= set(texts)
+    assert {"Fees and charges", "Queuing and waiting", "Call-centre hotline", "Branch environment"} <= set(texts)
+    assert not any("Handling time" in t for t in texts)
+
+
+def test_english_charts_fall_back_on_the_english_labels_of_drivers_and_taxonomy(tables):
+    """Without labels, English charts use DRIVER_LABELS_EN and the taxonomy's label_en (never the Chinese ones)."""
+    ax = plots.plot_drivers(tables["drivers"], lang="en")
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    plt.close(ax.figure)
+    assert {"Closed late", "Fees and charges", "Queuing and waiting", "Staff attitude"} <= set(ticks)
+    ax = plots.plot_drivers(tables["drivers"])  # and the Chinese default is unchanged
+    assert "办结超时" in [t.get_text() for t in ax.get_yticklabels()]
+    plt.close(ax.figure)
+
+
+def test_english_theme_shares_prefer_the_label_en_column(tables_en):
+    themes = tables_en["themes"]
+    ax = plots.plot_theme_shares(themes, lang="en")
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    notes = [t.get_text() for t in ax.texts]
+    plt.close(ax.figure)
+    assert set(ticks) == set(LABELS_EN[k] for k in KEYS)
+    top = themes.sort_values("share").iloc[-1]
+    assert f" {top['share']:.0%} ({top['n']:,})" in notes
+    ax = plots.plot_theme_shares(themes)  # Chinese: label_zh as before
+    assert {t.get_text() for t in ax.get_yticklabels()} == {LABELS[k] for k in KEYS}
+    plt.close(ax.figure)
+
+
+def test_english_drivers_mark_unranked_rows_and_label_units(tables_en):
+    ax = plots.plot_drivers(tables_en["unranked"], labels=LABELS_EN, lang="en")
+    ticks, xlabel = [t.get_text() for t in ax.get_yticklabels()], ax.get_xlabel()
+    plt.close(ax.figure)
+    assert "Call-centre hotline (few cases)" in ticks
+    assert "satisfaction, points" in xlabel and "percentage points" not in xlabel
+    ax = plots.plot_drivers(tables_en["binary"], labels=LABELS_EN, lang="en")
+    xlabel, title = ax.get_xlabel(), flat(title_of(ax))
+    plt.close(ax.figure)
+    assert "percentage points" in xlabel and "percentage points" in title
+
+
+def test_english_waterfall_names_its_bars(tables):
+    ax = plots.plot_change_waterfall(tables["change"], labels=LABELS_EN, top=2, lang="en")
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    notes = [t.get_text() for t in ax.texts]
+    plt.close(ax.figure)
+    assert ticks[0] == "Mean before (2024-01 to 2024-09)" and ticks[-1] == "Mean after (2024-10 to 2024-12)"
+    assert ticks[1:4] == ["Fees and charges", "Queuing and waiting", "Other themes (3)"]
+    assert ticks[4].startswith("Baseline change") and ticks[5].startswith("Mix change")
+    assert any(re.fullmatch(r" [-+]\d\.\d{3} \(frequency [-+]\d\.\d{3}, severity [-+]\d\.\d{3}\)", n) for n in notes)
+
+
+@pytest.mark.parametrize("plot", [
+    lambda lang: plots.plot_theme_shares(pd.DataFrame(), lang=lang),
+    lambda lang: plots.plot_monthly_trends(pd.DataFrame(), keys=[], lang=lang),
+    lambda lang: plots.plot_monthly_trend(pd.DataFrame(), keys=[], lang=lang),
+    lambda lang: plots.plot_drivers(_NAN_DRIVERS, lang=lang),
+    lambda lang: plots.plot_priority_matrix(_NAN_DRIVERS, lang=lang),
+    lambda lang: plots.plot_cooccurrence(pd.DataFrame(), keys=[], lang=lang),
+    lambda lang: plots.plot_segment_heatmap(pd.DataFrame(), lang=lang),
+    lambda lang: plots.plot_theme_wordcloud({}, [], theme_label="x", lang=lang),
+    lambda lang: plots.plot_change_waterfall(pd.DataFrame(), lang=lang),
+    lambda lang: plots.plot_handling_time(pd.DataFrame(), lang=lang),
+], ids=["theme_shares", "monthly_trends", "monthly_trend", "drivers", "priority_matrix", "cooccurrence",
+        "segment_heatmap", "wordcloud", "change_waterfall", "handling_time"])
+@pytest.mark.parametrize("lang", ["fr", "EN", "", None])
+def test_an_unknown_language_is_a_clear_error(plot, lang):
+    before = plt.get_fignums()
+    with pytest.raises(ValueError, match=r"'zh', 'en'"):
+        plot(lang)
+    assert plt.get_fignums() == before  # raised before drawing anything
+
+
+LONG_LABELS = {"fees": "Fees and charges for counter services, card replacement, account maintenance and transfers"}
+
+
+def _title_words_are_whole(ax, unwrapped: str):
+    """The title is ``unwrapped`` cut only at spaces, and every line fits inside the figure."""
+    title = ax.get_title(loc="left")
+    lines = title.split("\n")
+    assert len(lines) >= 2, title
+    assert " ".join(lines) == unwrapped  # each break replaced exactly one space: no word was cut
+    assert all(line == line.strip() and line for line in lines)
+    words = set(unwrapped.split(" "))
+    for line in lines:
+        assert line.split(" ")[0] in words and line.split(" ")[-1] in words
+    fig = ax.figure
+    fig.draw_without_rendering()
+    drawn = next(t for t in ax.findobj(matplotlib.text.Text) if t.get_text() == title)
+    assert drawn.get_window_extent().x1 <= fig.bbox.x1 + 1
+
+
+def test_long_english_titles_wrap_at_spaces_and_fit_the_figure(tables):
+    ax = plots.plot_drivers(tables["binary"], labels={**LABELS_EN, **LONG_LABELS}, lang="en")
+    worst = _worst_driver(tables["binary"])
+    _title_words_are_whole(ax, f"{LONG_LABELS['fees']} hurts satisfaction most: share satisfied "
+                               f"{-worst['effect']:.1f} percentage points lower when present")
+    plt.close(ax.figure)
+    ax = plots.plot_change_waterfall(tables["change"], labels={**LABELS_EN, **LONG_LABELS}, lang="en")
+    _title_words_are_whole(ax, f"Satisfaction fell by {-tables['change'].attrs['change']:.2f} points, mainly because "
+                               f'of "{LONG_LABELS["fees"]}" becoming more common')
+    plt.close(ax.figure)
+
+
+def test_english_wrapping_never_splits_a_word_and_chinese_wrapping_is_unchanged():
+    text = "Satisfaction fell by 0.28 points, mainly because of “Fees and charges” becoming more common"
+    for avail in (80, 150, 300):
+        wrapped = plots._wrap_words(text, avail, 12)
+        assert wrapped.replace("\n", " ") == text
+        assert all(plots._measured_width(line, 12) <= avail for line in wrapped.split("\n"))
+    # a run of Chinese data longer than a line is the one thing broken inside
+    assert plots._wrap_words("Words: " + "排队" * 20, 100, 12).replace("\n", "").replace(" ", "") == \
+        "Words:" + "排队" * 20
+    fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
+    plots._fit_title(ax, "收费问题对满意度伤害最大：出现时满意度低0.91分，其次是服务态度和排队等候")
+    assert "\n" in ax.get_title(loc="left")
+    assert ax.get_title(loc="left").replace("\n", "") == "收费问题对满意度伤害最大：出现时满意度低0.91分，其次是服务态度和排队等候"
+    plt.close(fig)
+
+
+def test_wordcloud_drops_characters_the_font_cannot_draw(tmp_path):
+    """An emoji in a complaint must not become a box in the chart (nor a missing-glyph warning)."""
+    examples = ["排队一个多小时😤😤，柜台只开一个窗口", "态度太差🙄"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph is a UserWarning at draw time
+        ax = plots.plot_theme_wordcloud({"排队": 5, "窗口😤": 3, "叫号": 2}, examples, theme_label="排队等候")
+        plots.save_figure(ax, tmp_path / "cloud", formats=("png", "svg", "pdf"))
+    drawn = "".join(t.get_text() for t in ax.figure.findobj(matplotlib.text.Text))
+    assert "排队一个多小时，柜台只开一个窗口" in drawn and "😤" not in drawn and "🙄" not in drawn

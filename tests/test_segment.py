@@ -313,7 +313,7 @@ def test_config_file_user_resources_reach_the_run(tmp_path):
     (tmp_path / "stop.txt").write_text("窗口\n", encoding="utf-8")
     cfg = tmp_path / "minetools.toml"
     cfg.write_text('user_dicts = ["words.txt"]\nsynonym_files = ["syn.tsv"]\nstopword_files = ["stop.txt"]\n'
-                   'min_n = 2\nn_boot = 10\n[extra_synonyms]\n"营业厅" = "网点"\n', encoding="utf-8")
+                   'min_n = 2\nn_boot = 10\nrender = false\n[extra_synonyms]\n"营业厅" = "网点"\n', encoding="utf-8")
     texts = [f"第{i}次去营业厅办小金库卡，窗口只开了一个，等了一个小时。" for i in range(12)]
     src = tmp_path / "in.csv"
     pd.DataFrame({"text": texts, "score": [2] * 12}).to_csv(src, index=False)

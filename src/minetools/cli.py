@@ -119,11 +119,16 @@ def build_parser() -> argparse.ArgumentParser:
     drv.add_argument("--min-n", type=int, help="themes seen fewer times are reported but not ranked (default 30)")
     drv.add_argument("--period-months", type=int, help="months in each period of drivers_change.csv (default 3)")
     drv.add_argument("--seed", type=int, help="random seed of the bootstrap")
+    drv.add_argument("--tables-only", action="store_true",
+                     help="rewrite the tables only; leave figures/ and the report as they were")
 
     rep = sub.add_parser("report", help="re-render report.html and report.pdf from a run directory",
                          **_formatter("report"))
     rep.add_argument("run_dir", help="a directory written by 'minetools run'")
-    rep.add_argument("--lang", choices=["zh", "en"], default="zh", help="report language (default zh)")
+    rep.add_argument("--lang", choices=["zh", "en"], default="zh",
+                     help="language of the report and its charts (default zh; English charts go to figures/en/)")
+    rep.add_argument("--redraw", action="store_true",
+                     help="redraw the charts from the run's tables even if they exist (e.g. after editing a table)")
     return parser
 
 
@@ -140,6 +145,9 @@ def _add_run_options(p):
     p.add_argument("--lang", choices=["zh", "en"], help="report language (default zh)")
     p.add_argument("--keep-raw-text", action="store_true", default=None,
                    help="keep the unmasked text column in the outputs (personal data is masked otherwise)")
+    p.add_argument("--tables-only", action="store_true", default=None,
+                   help="write the tables only, no figures/ or report (faster; draw them later with "
+                        "'minetools report OUT')")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
@@ -149,6 +157,7 @@ def _settings(args):
     return load_settings(args.config, text_col=args.text_col, score_col=args.score_col, date_col=args.date_col,
                          sheet=args.sheet, encoding=args.encoding, score_scale=args.score_scale,
                          seed=args.seed, keep_raw_text=args.keep_raw_text, report_lang=getattr(args, "lang", None),
+                         render=False if args.tables_only else None,
                          labels_col=getattr(args, "labels_col", None) if args.command == "run" else None)
 
 
@@ -179,7 +188,10 @@ def _summary(result) -> None:
     rows = result.manifest["rows"]
     print(f"Wrote {result.out_dir}/ — {rows['input']:,} rows: "
           + ", ".join(f"{k} {rows[k]:,}" for k in ("ok", "truncated", "duplicate", "empty", "invalid") if rows[k]))
-    print(f"Open {result.out_dir / 'report.html'}")
+    if (result.out_dir / "report.html").exists() and result.manifest["settings"].get("render", True):
+        print(f"Open {result.out_dir / 'report.html'}")
+    else:
+        print(f"Tables only: draw the charts and the report with 'minetools report {result.out_dir}'")
     for w in result.manifest.get("warnings", []):
         print(f"warning: {w}", file=sys.stderr)
 
@@ -210,10 +222,15 @@ def _drivers(args) -> int:
     from minetools.pipeline import write_drivers
 
     settings = load_settings(args.config) if args.config else None
+    if not args.tables_only:
+        print("Recomputing the drivers, then redrawing the charts and the report …", file=sys.stderr)
     result = write_drivers(args.run_dir, settings=settings, satisfied_threshold=args.threshold, n_boot=args.n_boot,
-                           min_n=args.min_n, period_months=args.period_months, seed=args.seed)
+                           min_n=args.min_n, period_months=args.period_months, seed=args.seed,
+                           render=not args.tables_only)
     meta = result.manifest["drivers"]
-    for name in ("drivers.csv", "drivers_segments.csv", "drivers_change.csv"):
+    names = ["drivers.csv", "drivers_segments.csv", "drivers_change.csv"]
+    names += [] if args.tables_only else ["figures", "report.html", "report.pdf"]
+    for name in names:
         if (result.out_dir / name).exists():
             print(f"Wrote {result.out_dir / name}")
     if meta.get("n"):
@@ -224,12 +241,15 @@ def _drivers(args) -> int:
 
 
 def _report(args) -> int:
+    from minetools.pipeline import figures_dir
     from minetools.report import write_report
 
     run_dir = Path(args.run_dir)
     if not (run_dir / "manifest.json").exists():
         raise MinetoolsError(f"{run_dir} is not a run directory (no manifest.json). Give a folder written by 'minetools run'.")
-    for path in write_report(run_dir, lang=args.lang):
+    if args.redraw or not any(figures_dir(run_dir, args.lang).glob("*.png")):
+        print(f"Drawing the charts into {figures_dir(run_dir, args.lang)} …", file=sys.stderr)
+    for path in write_report(run_dir, lang=args.lang, redraw=args.redraw or None):
         print(f"Wrote {path}")
     return 0
 

@@ -18,6 +18,7 @@ default, so a file only lists what it changes::
     segments = ["branch", "channel", "customer_type"]
     period_months = 3               # drivers_change.csv: last 3 months vs the 3 before
     font = "Source Han Sans SC"     # or a .ttf/.otf path; default: an installed CJK font
+    render = false                  # tables only: no figures/ or report (draw later: minetools report)
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Settings:
     segments: list[str] = field(default_factory=lambda: ["branch", "channel", "customer_type"])
     period_months: int = 3
     report_lang: str = "zh"
+    render: bool = True
     font: str | None = None
     keep_raw_text: bool = False
     segmenter_backend: str = "rjieba"
@@ -118,6 +120,9 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
     if not (isinstance(settings.period_months, int) and settings.period_months >= 1):
         raise MinetoolsError(f"{where}: period_months must be a whole number of months >= 1, "
                              f"got {settings.period_months!r} (default 3).")
+    for flag in ("render", "keep_raw_text"):
+        if not isinstance(getattr(settings, flag), bool):
+            raise MinetoolsError(f"{where}: {flag} must be true or false, got {getattr(settings, flag)!r}.")
     if not isinstance(settings.extra_synonyms, dict):
         raise MinetoolsError(f"{where}: extra_synonyms must be a table such as "
                              '[extra_synonyms] 营业员 = "柜员".')

@@ -48,6 +48,7 @@ __all__ = [
     "r_squared",
     "LMG_MAX_THEMES",
     "DRIVER_LABELS_ZH",
+    "DRIVER_LABELS_EN",
     "compare_segments",
     "decompose_change",
     "handling_time",
@@ -56,6 +57,8 @@ __all__ = [
 
 #: Chinese labels of the non-theme drivers a run adds (charts and report).
 DRIVER_LABELS_ZH = {"closed_late": "办结超时", "handling_days": "办理时长（每天）"}
+#: English labels of the same drivers (``lang="en"`` charts and report).
+DRIVER_LABELS_EN = {"closed_late": "Closed late", "handling_days": "Handling time (per day)"}
 
 #: Largest number of themes for which :func:`analyze_drivers` uses exact LMG;
 #: beyond it Johnson's relative weights are used.

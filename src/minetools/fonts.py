@@ -102,16 +102,21 @@ def font_face_css(text: str, *, family: str = "minetools-cjk") -> str:
     without any CJK font installed; the subset keeps the file small (a few hundred KB).
     Returns "" when the font cannot be subset, so the page falls back to system fonts.
     """
+    _, path = resolve_cjk_font()
+    chars = frozenset({c for c in text if ord(c) > 126} | {chr(c) for c in range(32, 127)})
+    return _font_face_css(path, chars, family)
+
+
+@lru_cache(maxsize=4)
+def _font_face_css(path: str, chars: frozenset, family: str) -> str:
     from fontTools import subset
     from fontTools.ttLib import TTFont, TTLibError
 
-    _, path = resolve_cjk_font()
-    chars = {c for c in text if ord(c) > 126} | {chr(c) for c in range(32, 127)}
     try:
         if path.lower().endswith((".ttc", ".otc")):
             font = _collection_face(path)
         else:
-            font = TTFont(path)
+            font = TTFont(path, recalcBBoxes=False)  # the subset's boxes are not needed; recomputing them is slow
         options = subset.Options()
         options.layout_features = ["*"]
         options.notdef_outline = True
@@ -132,7 +137,7 @@ def _collection_face(path: str):
     """The Simplified-Chinese face of a font collection (else its first face)."""
     from fontTools.ttLib import TTCollection
 
-    faces = TTCollection(path).fonts
+    faces = TTCollection(path, recalcBBoxes=False).fonts
     for face in faces:
         if face["name"].getDebugName(1) in ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN"):
             return face

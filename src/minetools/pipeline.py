@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from minetools.taxonomy import load_taxonomy
 from minetools.themes import (ThemeModel, audit_sample, discover_themes, evaluate_assignments, labels_frame,
                               top_terms)
 
-__all__ = ["run", "evaluate", "write_audit", "write_drivers", "RunResult", "prepare", "assign_themes", "load_model", "STATUSES", "ANALYSED"]
+__all__ = ["run", "evaluate", "write_audit", "write_drivers", "draw_figures", "figures_dir", "RunResult", "prepare", "assign_themes", "load_model", "STATUSES", "ANALYSED"]
 
 STATUSES = ("ok", "duplicate", "empty", "invalid", "truncated")
 #: statuses whose rows enter counts and statistics (each complaint once)
@@ -302,28 +303,60 @@ def _use_font(settings: Settings) -> None:
 #: Themes (by net impact) that get a word cloud with examples in figures/ and the report.
 WORDCLOUD_THEMES = 6
 
+#: Languages of the charts: Chinese in ``figures/``, English in ``figures/en/``.
+FIGURE_LANGS = ("zh", "en")
 
-def _draw_figures(folder: Path, df, analysed, themes, driver_table, segments, change, keys, labels, settings) -> None:
+
+def figures_dir(run_dir, lang: str = "zh") -> Path:
+    """Where a run directory keeps its charts in ``lang``: ``figures/`` (zh) or ``figures/en/``."""
+    if lang not in FIGURE_LANGS:
+        raise MinetoolsError(f"Chart language must be one of {', '.join(FIGURE_LANGS)}, got {lang!r}.")
+    return Path(run_dir) / "figures" / ("en" if lang == "en" else "")
+
+
+def _figure_labels(themes: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Theme key → label in ``lang`` (the run's themes table, then the extra drivers)."""
+    col = "label_en" if lang == "en" else "label_zh"
+    extra = drivers.DRIVER_LABELS_EN if lang == "en" else drivers.DRIVER_LABELS_ZH
+    found = dict(zip(themes["key"], themes[col].fillna(themes["key"]))) if col in themes else {}
+    return {**extra, **found}
+
+
+def _change_meta(change) -> dict | None:
+    """What the waterfall needs from the period comparison and CSV does not keep (the two means)."""
+    if change is None:
+        return None
+    return {k: change.attrs.get(k) for k in ("before", "after", "mean_before", "mean_after", "n_before", "n_after")}
+
+
+def _draw_figures(folder: Path, df, analysed, themes, driver_table, segments, change, keys, settings, *,
+                  lang: str = "zh") -> list[Path]:
     """Every chart of the run as PNG (200 dpi) and SVG in ``folder``; one figure in memory at a time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = _figure_labels(themes, lang)
     data = df.loc[analysed]
     charts = {
-        "theme_shares": lambda: plots.plot_theme_shares(themes, labels=labels),
-        "drivers": lambda: plots.plot_drivers(driver_table, labels=labels),
-        "priority_matrix": lambda: plots.plot_priority_matrix(driver_table, labels=labels),
-        "monthly_trends": lambda: plots.plot_monthly_trends(data, keys=keys, labels=labels),
-        "cooccurrence": lambda: plots.plot_cooccurrence(data, keys=keys, labels=labels),
+        "theme_shares": lambda: plots.plot_theme_shares(themes, labels=labels, lang=lang),
+        "drivers": lambda: plots.plot_drivers(driver_table, labels=labels, lang=lang),
+        "priority_matrix": lambda: plots.plot_priority_matrix(driver_table, labels=labels, lang=lang),
+        "monthly_trends": lambda: plots.plot_monthly_trends(data, keys=keys, labels=labels, lang=lang),
+        "cooccurrence": lambda: plots.plot_cooccurrence(data, keys=keys, labels=labels, lang=lang),
     }
     if segments is not None and (segments["segment_col"] == "branch").any():
-        charts["segment_heatmap"] = lambda: plots.plot_segment_heatmap(segments, labels=labels, segment_col="branch")
+        charts["segment_heatmap"] = lambda: plots.plot_segment_heatmap(segments, labels=labels, segment_col="branch",
+                                                                       lang=lang)
     if change is not None:
         charts["change_waterfall"] = lambda: plots.plot_change_waterfall(
             change, labels=labels, mean_before=change.attrs.get("mean_before"),
-            mean_after=change.attrs.get("mean_after"))
+            mean_after=change.attrs.get("mean_after"), lang=lang)
     if "handling_days" in data.columns and data["handling_days"].notna().any():
         charts["handling_time"] = lambda: plots.plot_handling_time(data, limit_days=settings.handling_limit_days,
-                                                                   score_col="score")
+                                                                   score_col="score", lang=lang)
+    for stale in list(folder.glob("*.png")) + list(folder.glob("*.svg")):
+        stale.unlink()  # a chart the tables no longer support (e.g. no period comparison) must not linger
+    written = []
     for name, draw in charts.items():
-        plots.save_figure(draw(), folder / name)
+        written += plots.save_figure(draw(), folder / name)
     text_by_id = dict(zip(df["record_id"], df["text_clean"].fillna("")))
     ranked = driver_table.dropna(subset=["impact"]).sort_values("impact")["theme"].tolist()
     order = [k for k in ranked if k in keys] or themes.sort_values("n", ascending=False)["key"].tolist()
@@ -332,46 +365,96 @@ def _draw_figures(folder: Path, df, analysed, themes, driver_table, segments, ch
     for key in order[:WORDCLOUD_THEMES]:
         if key not in shown.index or int(shown.loc[key, "n"]) == 0:
             continue
-        in_theme = (df.loc[analysed, f"theme_{key}"] == 1).tolist()
+        in_theme = (pd.to_numeric(df.loc[analysed, f"theme_{key}"], errors="coerce") == 1).tolist()
         words = keywords(analysed_tokens, in_theme, method="tfidf", top_n=60)  # typical of the theme, not generic
         words = words[~words["word"].str.fullmatch(r"[\d\W_]+")]
         ids = [int(i) for i in str(shown.loc[key, "example_ids"] or "").split("|") if str(i).strip().isdigit()][:3]
         ax = plots.plot_theme_wordcloud(dict(zip(words["word"], words["score"])), [text_by_id.get(i, "") for i in ids],
-                                        theme_label=labels.get(key, key))
-        plots.save_figure(ax, folder / f"wordcloud_{key}")
+                                        theme_label=labels.get(key, key), lang=lang)
+        written += plots.save_figure(ax, folder / f"wordcloud_{key}")
+    return [Path(p) for p in written]
 
 
-def write_drivers(run_dir, *, settings: Settings | None = None, **overrides) -> RunResult:
+def _drivers_meta(meta: dict, change) -> dict:
+    """The manifest's ``drivers`` block: the model's facts plus the period comparison's means."""
+    block = {k: (v if not isinstance(v, (tuple, np.ndarray)) else list(v)) for k, v in meta.items()}
+    block["change"] = _change_meta(change)
+    return block
+
+
+def _read_run(run_dir) -> tuple[Path, dict, pd.DataFrame, pd.DataFrame]:
+    """(run_dir, manifest, complaints, themes) of a run directory, or a clear error."""
+    run_dir = Path(run_dir)
+    manifest_path = run_dir / "manifest.json"
+    missing = [n for n in ("manifest.json", "complaints.parquet", "themes.csv") if not (run_dir / n).exists()]
+    if missing:
+        raise MinetoolsError(f"{run_dir} is not a run directory (no {' / '.join(missing)}). "
+                             "Give a folder written by 'minetools run'.")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    df = pd.read_parquet(run_dir / "complaints.parquet")
+    df.attrs["score_scale"] = manifest.get("parsing", {}).get("score_scale")
+    themes = pd.read_csv(run_dir / "themes.csv", encoding="utf-8-sig")
+    return run_dir, manifest, df, themes
+
+
+def _run_settings(manifest: dict) -> Settings:
+    known = set(Settings.__dataclass_fields__)
+    return Settings(**{k: v for k, v in manifest.get("settings", {}).items() if k in known})
+
+
+def draw_figures(run_dir, *, lang: str = "zh") -> list[Path]:
+    """Redraw every chart of a run directory from its tables, in ``lang`` ("zh" or "en").
+
+    Reads ``complaints.parquet``, ``themes.csv``, ``drivers*.csv`` and ``manifest.json``
+    (nothing is recomputed) and writes PNG and SVG into ``figures/`` (zh) or
+    ``figures/en/`` (en). Returns the files written.
+
+    Examples
+    --------
+    >>> draw_figures("runs/2024-07", lang="en")[0].name                 # doctest: +SKIP
+    'theme_shares.png'
+    """
+    folder = figures_dir(run_dir, lang)
+    run_dir, manifest, df, themes = _read_run(run_dir)
+    if not (run_dir / "drivers.csv").exists():
+        raise MinetoolsError(f"{run_dir} has no drivers.csv; recompute it with 'minetools drivers {run_dir}'.")
+    keys = themes.loc[themes["status"] == "taxonomy", "key"].tolist()
+    analysed = df["status"].isin(ANALYSED).to_numpy()
+    tables = {name: pd.read_csv(run_dir / f"{name}.csv", encoding="utf-8-sig") if (run_dir / f"{name}.csv").exists()
+              else None for name in ("drivers", "drivers_segments", "drivers_change")}
+    meta = manifest.get("drivers", {})
+    # what CSV does not keep: the model's facts (axis notes) and the periods' means and months (waterfall)
+    tables["drivers"].attrs.update({k: meta[k] for k in ("min_n", "covariates", "outcome", "method") if k in meta})
+    if tables["drivers_change"] is not None:
+        tables["drivers_change"].attrs.update(meta.get("change") or {})
+    return _draw_figures(folder, df, analysed, themes, tables["drivers"], tables["drivers_segments"],
+                         tables["drivers_change"], keys, _run_settings(manifest), lang=lang)
+
+
+def write_drivers(run_dir, *, settings: Settings | None = None, render: bool = True, **overrides) -> RunResult:
     """Recompute the driver tables of a run directory from its ``complaints.parquet``.
 
     Uses the run's settings (from ``manifest.json``) with ``settings`` or keyword
     ``overrides`` on top (e.g. ``satisfied_threshold=4``, ``n_boot=2000``,
     ``period_months=6``, ``segments=["branch"]``), then rewrites ``drivers.csv``,
     ``drivers_segments.csv``, ``drivers_change.csv`` and the manifest's ``drivers``
-    block. Themes are not reassigned; re-render the report with ``minetools report``.
+    block. Themes are not reassigned. With ``render`` (default) the charts
+    (``figures/``, and ``figures/en/`` if the run has English charts) are redrawn
+    and the report re-rendered, so nothing in the folder shows the old drivers.
 
     Examples
     --------
     >>> tables = write_drivers("runs/2024-07", satisfied_threshold=4)   # doctest: +SKIP
     >>> tables.drivers.sort_values("importance").head(3)                 # doctest: +SKIP
     """
-    run_dir = Path(run_dir)
-    manifest_path = run_dir / "manifest.json"
-    if not manifest_path.exists() or not (run_dir / "complaints.parquet").exists():
-        raise MinetoolsError(f"{run_dir} is not a run directory (no manifest.json / complaints.parquet). "
-                             "Give a folder written by 'minetools run'.")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    run_dir, manifest, df, themes = _read_run(run_dir)
     if settings is None:
-        known = {f for f in Settings.__dataclass_fields__}
-        settings = Settings(**{k: v for k, v in manifest.get("settings", {}).items() if k in known})
+        settings = _run_settings(manifest)
     for key, value in overrides.items():
         if key not in Settings.__dataclass_fields__:
             raise MinetoolsError(f"Unknown setting {key!r}; known settings: {', '.join(Settings.__dataclass_fields__)}.")
         if value is not None:
             setattr(settings, key, value)
-    df = pd.read_parquet(run_dir / "complaints.parquet")
-    df.attrs["score_scale"] = manifest.get("parsing", {}).get("score_scale")
-    themes = pd.read_csv(run_dir / "themes.csv", encoding="utf-8-sig")
     keys = themes.loc[themes["status"] == "taxonomy", "key"].tolist()
     analysed = df["status"].isin(ANALYSED).to_numpy()
     warnings: list[str] = []
@@ -383,10 +466,19 @@ def write_drivers(run_dir, *, settings: Settings | None = None, **overrides) -> 
             io.write_csv(frame, run_dir / name)
         elif (run_dir / name).exists():
             (run_dir / name).unlink()
-    manifest["drivers"] = {k: (v if not isinstance(v, (tuple, np.ndarray)) else list(v)) for k, v in meta.items()}
+    manifest["drivers"] = _drivers_meta(meta, change)
     manifest["settings"] = settings.to_dict()
     manifest["warnings"] = [w for w in manifest.get("warnings", []) if "river" not in w and "proxy" not in w] + warnings
-    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    (run_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+                                           encoding="utf-8")
+    if render:  # redraw what the folder has (or, for a run that renders, should have)
+        for lang in FIGURE_LANGS:
+            if any(figures_dir(run_dir, lang).glob("*.png")) or (
+                    settings.render and lang in ("zh", settings.report_lang)):
+                _draw_figures(figures_dir(run_dir, lang), df, analysed, themes, table, segments, change, keys,
+                              settings, lang=lang)
+        if (run_dir / "report.html").exists() or settings.render:
+            report.write_report(run_dir, lang=settings.report_lang, redraw=None)
     return RunResult(run_dir, df, themes, table, manifest, None, segments, change)
 
 
@@ -485,11 +577,12 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
         segments_table, change_table = _comparisons(df, analysed, keys, settings, driver_meta, warnings)
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / "figures").mkdir(exist_ok=True)
-    labels = {**drivers.DRIVER_LABELS_ZH, **{t.key: t.label_zh for t in taxonomy.themes}}
-    with stages("figures"):
-        _draw_figures(out / "figures", df, analysed, themes, driver_table, segments_table, change_table, keys,
-                      labels, settings)
+    with stages("figures", ("zh + en" if settings.report_lang == "en" else "") if settings.render else
+                "skipped (tables only; draw them with 'minetools report')"):
+        for lang in FIGURE_LANGS if settings.render else ():
+            if lang == "zh" or lang == settings.report_lang:
+                _draw_figures(figures_dir(out, lang), df, analysed, themes, driver_table, segments_table,
+                              change_table, keys, settings, lang=lang)
 
     with stages("write", str(out)):
         ordered = df.drop(columns=["tokens", "themes"]).columns.tolist()
@@ -527,14 +620,19 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
                            "near": int(df["status_reason"].str.startswith("near-duplicate of").fillna(False).sum()),
                            "threshold": settings.dup_threshold},
             "parsing": parsing,
-            "drivers": {k: (v if not isinstance(v, (tuple, np.ndarray)) else list(v)) for k, v in driver_meta.items()},
+            "drivers": _drivers_meta(driver_meta, change_table),
             "warnings": warnings,
             "timings_s": stages.timings,
             "columns": ordered,
         }
         (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
                                            encoding="utf-8")
-        report.write_report(out, lang=settings.report_lang)
+        if settings.render:
+            report.write_report(out, lang=settings.report_lang, redraw=False)
+        else:  # charts or a report of an earlier run in this folder would not match these tables
+            shutil.rmtree(out / "figures", ignore_errors=True)
+            for name in ("report.html", "report.pdf"):
+                (out / name).unlink(missing_ok=True)
     manifest["timings_s"]["total"] = round(time.perf_counter() - t_start, 3)
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
                                        encoding="utf-8")

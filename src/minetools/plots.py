@@ -1,17 +1,23 @@
-"""Charts for managers: each ``plot_*(…, *, ax=None) -> Axes``; titles state the finding.
+"""Charts for managers: each ``plot_*(…, *, ax=None, lang="zh") -> Axes``; titles state the finding.
 
 Functions take the tables the pipeline writes (``themes.csv``, ``drivers.csv``,
 ``drivers_segments.csv``, ``drivers_change.csv``, ``complaints.parquet``) and
 never call ``plt.show()``.  Every chart
 
-* draws Chinese with the font resolved by :func:`minetools.fonts.use_cjk_font`;
-* puts the finding computed from the data in its title (Chinese), e.g.
-  "排队等候最常见：31%的投诉提到（310件）";
-* draws a Chinese placeholder message instead of raising when there is
-  nothing to show (no rows, one theme, all NaN).
+* draws its text in Chinese (``lang="zh"``, the default) or English
+  (``lang="en"``; any other value raises ``ValueError``), with the font
+  resolved by :func:`minetools.fonts.use_cjk_font` (it covers both, and the
+  Chinese data — branch names, words — shown in an English chart);
+* puts the finding computed from the data in its title, e.g.
+  "排队等候最常见：31%的投诉提到（310件）" or, in English,
+  "Queuing and waiting is the most common: 31% of complaints mention it (310)";
+  Chinese titles wrap by character, English ones at spaces;
+* draws a placeholder message (in the chart's language) instead of raising
+  when there is nothing to show (no rows, one theme, all NaN).
 
-Theme keys are shown by their Chinese labels: ``labels`` (key → label) first,
-then :data:`minetools.drivers.DRIVER_LABELS_ZH`, then the bundled taxonomy.
+Theme keys are shown by their labels: ``labels`` (key → label, in the chart's
+language) first, then :data:`minetools.drivers.DRIVER_LABELS_ZH` (or
+``DRIVER_LABELS_EN``), then the bundled taxonomy's ``label_zh`` (or ``label_en``).
 
 Colours: red = lowers satisfaction / needs attention, blue = the opposite,
 grey = not significant or not enough data; heatmaps use the colour-blind-safe
@@ -71,29 +77,44 @@ def _axes(ax, size=(8, 5)):
     return ax
 
 
-@lru_cache(maxsize=1)
-def _default_labels() -> dict[str, str]:
-    """Chinese labels of the extra drivers and the bundled taxonomy's themes."""
-    from minetools.drivers import DRIVER_LABELS_ZH
+_LANGS = ("zh", "en")
 
-    found = dict(DRIVER_LABELS_ZH)
+
+def _check_lang(lang) -> str:
+    """``lang`` if it is a language the charts speak ("zh" or "en"), else ``ValueError``."""
+    if lang not in _LANGS:
+        raise ValueError(f"lang must be one of {', '.join(repr(x) for x in _LANGS)}; got {lang!r}")
+    return lang
+
+
+def _tr(lang: str, zh: str, en: str) -> str:
+    """The Chinese or the English text, by ``lang``."""
+    return en if lang == "en" else zh
+
+
+@lru_cache(maxsize=len(_LANGS))
+def _default_labels(lang: str = "zh") -> dict[str, str]:
+    """Labels (Chinese or English) of the extra drivers and the bundled taxonomy's themes."""
+    from minetools.drivers import DRIVER_LABELS_EN, DRIVER_LABELS_ZH
+
+    found = dict(DRIVER_LABELS_EN if lang == "en" else DRIVER_LABELS_ZH)
     try:
         from minetools.taxonomy import load_taxonomy
 
-        found.update({t.key: t.label_zh for t in load_taxonomy().themes})
+        found.update({t.key: t.label_en if lang == "en" else t.label_zh for t in load_taxonomy().themes})
     except (OSError, ValueError):  # a broken bundled file must not stop a chart
         pass
     return found
 
 
-def _label(key, labels=None) -> str:
+def _label(key, labels=None, lang: str = "zh") -> str:
     if labels and key in labels:
         return str(labels[key])
-    return _default_labels().get(key, str(key))
+    return _default_labels(lang).get(key, str(key))
 
 
-def _labels(keys, labels):
-    return [_label(k, labels) for k in keys]
+def _labels(keys, labels, lang: str = "zh"):
+    return [_label(k, labels, lang) for k in keys]
 
 
 def _placeholder(ax, message: str, *, title: str | None = None):
@@ -132,7 +153,9 @@ def _is_binary(table: pd.DataFrame) -> bool:
     return bool(len(means) and means.between(0, 1).all() and len(effects) and effects.max() > 1)
 
 
-def _unit(binary: bool) -> str:
+def _unit(binary: bool, lang: str = "zh") -> str:
+    if lang == "en":
+        return "percentage points" if binary else "points"
     return "个百分点" if binary else "分"
 
 
@@ -151,13 +174,56 @@ def _text_width(text: str, fontsize: float) -> float:
     return sum(fontsize if ord(c) > 0x2E7F else 0.58 * fontsize for c in text)
 
 
-def _fit_title(ax, text: str, *, fontsize: float = 12.0, **kw):
-    """Set a left-aligned title, wrapped (preferably after Chinese punctuation) to fit the figure."""
+def _measured_width(text: str, fontsize: float) -> float:
+    """Width in points of ``text`` drawn in the current font (falls back on the :func:`_text_width` estimate)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    try:
+        return float(text_to_path.get_text_width_height_descent(text, FontProperties(size=fontsize), ismath=False)[0])
+    except (RuntimeError, ValueError, OSError):
+        return _text_width(text, fontsize)
+
+
+def _wrap_words(text: str, avail: float, fontsize: float) -> str:
+    """Wrap English text at spaces so that each line is at most ``avail`` points wide (measured in the font).
+
+    Words are never split, except a single "word" wider than a whole line (a long
+    run of Chinese data without spaces), which is broken by character.
+    """
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            trial = f"{line} {word}" if line else word
+            if line and _measured_width(trial, fontsize) > avail:
+                lines.append(line)
+                trial = word
+            line = trial
+            while len(line) > 1 and _measured_width(line, fontsize) > avail:
+                cut = len(line) - 1
+                while cut > 1 and _measured_width(line[:cut], fontsize) > avail:
+                    cut -= 1
+                lines.append(line[:cut])
+                line = line[cut:]
+        lines.append(line)
+    return "\n".join(x for x in lines if x)
+
+
+def _fit_title(ax, text: str, *, fontsize: float = 12.0, lang: str = "zh", **kw):
+    """Set a left-aligned title, wrapped to fit the figure.
+
+    Chinese (``lang="zh"``) wraps by character, preferably after Chinese
+    punctuation; English (``lang="en"``) wraps at spaces (see :func:`_wrap_words`).
+    """
     fig = ax.figure
     fig.draw_without_rendering()  # run the layout so the Axes has its final position
     box = ax.get_position()
     # 10% slack: the title itself takes height, and Axes with a fixed aspect then get narrower
     avail = (min((1.0 - box.x0) * fig.get_figwidth(), box.width * fig.get_figwidth() * 1.35) * 72 - 12) * 0.9
+    if lang == "en":
+        ax.set_title(_wrap_words(text, avail, fontsize), loc="left", fontsize=fontsize, **kw)
+        return
     lines = []
     for paragraph in text.split("\n"):
         line = ""
@@ -184,43 +250,57 @@ def _tidy(ax):
 # ---------------------------------------------------------------------------
 
 
-def plot_theme_shares(themes: pd.DataFrame, *, labels: dict[str, str] | None = None, ax=None):
+def plot_theme_shares(themes: pd.DataFrame, *, labels: dict[str, str] | None = None, ax=None, lang: str = "zh"):
     """Horizontal bars of each theme's share of complaints, with counts.
 
     ``themes`` has columns key, label_zh (or label), n, share (as in ``themes.csv``);
     rows with ``status`` other than "taxonomy" (discovered candidates) and
     themes never seen are left out.  Title: the most frequent theme and its share.
+    With ``lang="en"`` the chart is in English and a ``label_en`` column is
+    preferred (then the English default labels of the keys).
     """
+    en = _check_lang(lang) == "en"
     ax = _axes(ax)
     data = themes.copy()
     if not {"n", "share"} <= set(data.columns):
-        return _placeholder(ax, "无主题数据（缺少 n / share 列）")
+        return _placeholder(ax, _tr(lang, "无主题数据（缺少 n / share 列）", "No theme data (columns n / share missing)"))
     data["n"], data["share"] = _numeric(data, "n"), _numeric(data, "share")
     data = data[(data["n"] > 0) & data["share"].notna()]
     if "status" in data:
         data = data[data["status"] == "taxonomy"]
     if data.empty:
-        return _placeholder(ax, "无主题数据：没有投诉被归入任何主题")
+        return _placeholder(ax, _tr(lang, "无主题数据：没有投诉被归入任何主题",
+                                    "No theme data: no complaint was assigned to a theme"))
     data = data.sort_values("share")
     if labels and "key" in data:
-        names = _labels(data["key"], labels)
+        names = _labels(data["key"], labels, lang)
+    elif en and "label_en" in data:
+        names = data["label_en"].astype(str).tolist()
+    elif en and "key" in data:
+        names = _labels(data["key"], labels, lang)
     elif "label_zh" in data:
         names = data["label_zh"].astype(str).tolist()
     elif "label" in data:
         names = data["label"].astype(str).tolist()
     else:
-        names = _labels(data["key"], labels)
+        names = _labels(data["key"], labels, lang)
     y = np.arange(len(data))
     ax.barh(y, data["share"], color=_BLUE)
     ax.set_yticks(y, names)
     for yy, (share, n) in enumerate(zip(data["share"], data["n"])):
-        ax.text(share, yy, f" {share:.0%}（{int(n):,}件）", va="center", fontsize=9)
+        ax.text(share, yy, _tr(lang, f" {share:.0%}（{int(n):,}件）", f" {share:.0%} ({int(n):,})"), va="center",
+                fontsize=9)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     ax.set_xlim(0, max(data["share"].max() * 1.3, 0.05))
     top = data.iloc[-1]
-    ax.set_xlabel("占有效投诉的比例（一件投诉可涉及多个主题）")
+    ax.set_xlabel(_tr(lang, "占有效投诉的比例（一件投诉可涉及多个主题）",
+                      "Share of valid complaints (a complaint can mention several themes)"))
     _tidy(ax)
-    _fit_title(ax, f"{names[-1]}最常见：{top['share']:.0%}的投诉提到（{int(top['n']):,}件）")
+    if en:
+        title = f"{names[-1]} is the most common: {top['share']:.0%} of complaints mention it ({int(top['n']):,})"
+    else:
+        title = f"{names[-1]}最常见：{top['share']:.0%}的投诉提到（{int(top['n']):,}件）"
+    _fit_title(ax, title, lang=lang)
     return ax
 
 
@@ -283,7 +363,7 @@ def rising_themes(df: pd.DataFrame, keys, *, recent: int = 3, min_rise: float = 
 
 
 def plot_monthly_trends(df: pd.DataFrame, *, keys, labels: dict[str, str] | None = None, fig=None,
-                        recent: int = 3, ncols: int | None = None):
+                        recent: int = 3, ncols: int | None = None, lang: str = "zh"):
     """Small multiples: one panel per theme with its monthly share of complaints.
 
     ``df`` has a ``month`` column ("2024-03") and 0/1 ``theme_<key>`` columns.
@@ -295,16 +375,21 @@ def plot_monthly_trends(df: pd.DataFrame, *, keys, labels: dict[str, str] | None
 
     Draws on ``fig`` (a new figure if None) and returns the figure's **first
     Axes**; use ``ax.figure`` for the whole chart (the finding is in
-    ``ax.figure.get_suptitle()``).
+    ``ax.figure.get_suptitle()``).  ``lang="en"`` draws it in English (the
+    suptitle and footnote then wrap at spaces to the figure's width).
     """
+    en = _check_lang(lang) == "en"
     use_cjk_font()
     keys = list(keys)
     months = df["month"].dropna() if "month" in df else pd.Series(dtype=object)
     if not keys or months.empty:
         fig = fig or plt.figure(figsize=(9, 4), layout="constrained")
         ax = fig.add_subplot()
-        msg = "无主题数据，无法显示趋势" if not keys else "无日期数据，无法显示趋势"
-        fig.suptitle("各主题月度占比", x=0.02, ha="left")
+        if en:
+            msg = "No theme data: cannot show trends" if not keys else "No dates: cannot show trends"
+        else:
+            msg = "无主题数据，无法显示趋势" if not keys else "无日期数据，无法显示趋势"
+        fig.suptitle(_tr(lang, "各主题月度占比", "Monthly share of each theme"), x=0.02, ha="left")
         return _placeholder(ax, msg)
     monthly = monthly_theme_shares(df, keys)
     monthly = monthly.loc[:, monthly.mean().sort_values(ascending=False).index]
@@ -312,7 +397,10 @@ def plot_monthly_trends(df: pd.DataFrame, *, keys, labels: dict[str, str] | None
     ncols = ncols or (len(keys) if len(keys) <= 4 else 3 if len(keys) <= 6 else 4)
     ncols = max(1, min(ncols, len(keys)))
     nrows = -(-len(keys) // ncols)
-    fig = fig or plt.figure(figsize=(2.6 * ncols + 0.6, 2.1 * nrows + 1.0), layout="constrained")
+    size = (2.6 * ncols + 0.6, 2.1 * nrows + 1.0)
+    if en:  # the English suptitle and footnote need room even with one or two panels
+        size = (max(size[0], 6.0), max(size[1], 3.8))
+    fig = fig or plt.figure(figsize=size, layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)).ravel()
     x = np.arange(len(monthly))
     for i, key in enumerate(monthly.columns):
@@ -321,11 +409,16 @@ def plot_monthly_trends(df: pd.DataFrame, *, keys, labels: dict[str, str] | None
         if len(x) > recent:
             ax.axvspan(len(x) - recent - 0.5, len(x) - 0.5, color="#f2f2f2", zorder=0)
         ax.plot(x, monthly[key], marker="o", ms=2.5, lw=2.2 if up else 1.3, color=_RED if up else _BLUE)
-        name = _label(key, labels)
-        ax.set_title(f"{name} ↑" if up else name, loc="left", fontsize=10.5, color=_RED if up else _DARK)
+        name = _label(key, labels, lang) + (" ↑" if up else "")
+        shares = ""
         if np.isfinite(trend.loc[key, "recent"]) and np.isfinite(trend.loc[key, "earlier"]):
-            ax.set_title(f"{trend.loc[key, 'earlier']:.0%}→{trend.loc[key, 'recent']:.0%}", loc="right",
-                         fontsize=8.5, color=_RED if up else "#666666")
+            shares = f"{trend.loc[key, 'earlier']:.0%}→{trend.loc[key, 'recent']:.0%}"
+            ax.set_title(shares, loc="right", fontsize=8.5, color=_RED if up else "#666666")
+        # a long name goes on two lines rather than run into the shares on the right
+        room = fig.get_figwidth() * 72 / ncols * 0.82 - _measured_width(shares, 8.5) - 8
+        if _measured_width(name, 10.5) > room:
+            name = _wrap_words(name, room, 10.5) if en else _wrap(name, max(2, int(room // 10.5)))
+        ax.set_title(name, loc="left", fontsize=10.5, color=_RED if up else _DARK)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
         ax.set_xticks([0, len(x) - 1] if len(x) > 1 else [0],
                       [monthly.index[0], monthly.index[-1]] if len(x) > 1 else [monthly.index[0]], fontsize=8)
@@ -335,37 +428,59 @@ def plot_monthly_trends(df: pd.DataFrame, *, keys, labels: dict[str, str] | None
     for ax in axes[len(keys):]:
         ax.set_visible(False)
     axes[0].set_ylim(0, max(float(np.nanmax(monthly.to_numpy())) * 1.25, 0.05))
-    fig.supylabel("当月投诉中的占比", fontsize=10)
-    fig.supxlabel(f"灰底 = 最近{recent}个月；右上角 = 此前占比→近{recent}个月占比；红线与↑ = 明显上升"
-                  "（至少高3个百分点、1.25倍，且统计显著）", fontsize=8.5, color="#555555")
+    if en:
+        fig.supylabel("Share of the month's complaints", fontsize=10)
+        width = fig.get_figwidth() * 72 - 24  # points
+        fig.supxlabel(_wrap_words(f"Grey = last {recent} months; top right = earlier share → share in the last "
+                                  f"{recent} months; red line and ↑ = clear rise (at least 3 percentage points and "
+                                  "1.25×, and statistically significant)", width, 8.5),
+                      fontsize=8.5, color="#555555")
+    else:
+        fig.supylabel("当月投诉中的占比", fontsize=10)
+        fig.supxlabel(f"灰底 = 最近{recent}个月；右上角 = 此前占比→近{recent}个月占比；红线与↑ = 明显上升"
+                      "（至少高3个百分点、1.25倍，且统计显著）", fontsize=8.5, color="#555555")
     flagged = trend[trend["rising"]]
     if not flagged.empty:
         top = flagged.index[0]
-        more = f"等{len(flagged)}个主题" if len(flagged) > 1 else ""
-        title = (f"「{_label(top, labels)}」{more}近{recent}个月明显上升：占比由{flagged.loc[top, 'earlier']:.0%}"
-                 f"升至{flagged.loc[top, 'recent']:.0%}")
+        earlier, later = flagged.loc[top, "earlier"], flagged.loc[top, "recent"]
+        if en:
+            more = "" if len(flagged) == 1 else \
+                f" (and {len(flagged) - 1} other theme{'s' if len(flagged) > 2 else ''})"
+            title = (f'"{_label(top, labels, lang)}"{more} rose clearly in the last {recent} months: its share went '
+                     f"from {earlier:.0%} to {later:.0%}")
+        else:
+            more = f"等{len(flagged)}个主题" if len(flagged) > 1 else ""
+            title = f"「{_label(top, labels)}」{more}近{recent}个月明显上升：占比由{earlier:.0%}升至{later:.0%}"
     elif len(monthly) < recent + 3:
-        title = f"各主题月度占比（只有{len(monthly)}个月，不足以判断上升）"
+        title = _tr(lang, f"各主题月度占比（只有{len(monthly)}个月，不足以判断上升）",
+                    f"Monthly share of each theme (only {len(monthly)} months: too few to judge a rise)")
     else:
         top = trend.index[0]
-        title = (f"近{recent}个月没有主题明显上升（变化最大：「{_label(top, labels)}」"
-                 f"{trend.loc[top, 'rise'] * 100:+.1f}个百分点）")
+        rise = trend.loc[top, "rise"] * 100
+        title = _tr(lang, f"近{recent}个月没有主题明显上升（变化最大：「{_label(top, labels)}」{rise:+.1f}个百分点）",
+                    f'No theme rose clearly in the last {recent} months (largest change: '
+                    f'"{_label(top, labels, lang)}" {rise:+.1f} percentage points)')
+    if en:
+        title = _wrap_words(title, fig.get_figwidth() * 72 * 0.96 - 12, 12)
     fig.suptitle(title, x=0.02, ha="left", fontsize=12)
     return axes[0]
 
 
-def plot_monthly_trend(df: pd.DataFrame, *, keys, labels: dict[str, str] | None = None, top: int = 4, ax=None):
+def plot_monthly_trend(df: pd.DataFrame, *, keys, labels: dict[str, str] | None = None, top: int = 4, ax=None,
+                       lang: str = "zh"):
     """Monthly share of complaints for the most frequent themes; the title names the biggest riser.
 
     ``df`` has a ``month`` column ("2024-03") and 0/1 ``theme_<key>`` columns.
-    See :func:`plot_monthly_trends` for one panel per theme.
+    See :func:`plot_monthly_trends` for one panel per theme.  ``lang="en"``
+    draws it in English (the title then wraps at spaces to fit).
     """
+    en = _check_lang(lang) == "en"
     ax = _axes(ax, size=(9, 5))
     keys = list(keys)
     if "month" not in df or df["month"].isna().all():
-        return _placeholder(ax, "无日期数据，无法显示趋势")
+        return _placeholder(ax, _tr(lang, "无日期数据，无法显示趋势", "No dates: cannot show trends"))
     if not keys:
-        return _placeholder(ax, "无主题数据，无法显示趋势")
+        return _placeholder(ax, _tr(lang, "无主题数据，无法显示趋势", "No theme data: cannot show trends"))
     monthly = monthly_theme_shares(df, keys)
     chosen = monthly.mean().sort_values(ascending=False).index[:top]
     spike = biggest_spike(monthly)
@@ -376,24 +491,31 @@ def plot_monthly_trend(df: pd.DataFrame, *, keys, labels: dict[str, str] | None 
     x = np.arange(len(monthly))
     for key in shown:
         ax.plot(x, monthly[key], marker="o", ms=3, lw=2.4 if key == focus else 1.2,
-                label=_label(key, labels), color=_RED if key == focus else None)
+                label=_label(key, labels, lang), color=_RED if key == focus else None)
     step = max(1, len(monthly) // 12)
     ax.set_xticks(x[::step], monthly.index[::step], rotation=45, ha="right")
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     ax.legend(frameon=False, ncol=min(len(shown), 5), loc="upper left", fontsize=9)
-    name = _label(focus, labels)
+    name = _label(focus, labels, lang)
     if spike:
         ax.annotate(f"{spike['month']}", (list(monthly.index).index(spike["month"]), spike["share"]),
                     textcoords="offset points", xytext=(8, 0), color=_RED, fontsize=9)
-        title = f"{name}在{spike['month']}激增：占当月投诉{spike['share']:.0%}（平时约{spike['usual']:.0%}）"
+        title = _tr(lang, f"{name}在{spike['month']}激增：占当月投诉{spike['share']:.0%}（平时约{spike['usual']:.0%}）",
+                    f"{name} spiked in {spike['month']}: {spike['share']:.0%} of that month's complaints "
+                    f"(usually about {spike['usual']:.0%})")
     elif half and rise[focus] > 0:
         before, after = monthly[focus].iloc[:half].mean(), monthly[focus].iloc[half:].mean()
-        title = f"{name}占比上升最多：由前半期{before:.0%}升至后半期{after:.0%}"
+        title = _tr(lang, f"{name}占比上升最多：由前半期{before:.0%}升至后半期{after:.0%}",
+                    f"{name} rose most: from {before:.0%} in the first half to {after:.0%} in the second half")
     else:
-        title = "各主题月度占比"
-    ax.set_title(title, loc="left")
-    ax.set_ylabel("当月投诉中的占比")
-    return _tidy(ax)
+        title = _tr(lang, "各主题月度占比", "Monthly share of each theme")
+    ax.set_ylabel(_tr(lang, "当月投诉中的占比", "Share of the month's complaints"))
+    _tidy(ax)
+    if en:
+        _fit_title(ax, title, lang=lang)
+    else:
+        ax.set_title(title, loc="left")
+    return ax
 
 
 def biggest_spike(monthly: pd.DataFrame, *, ratio: float = 2.0, min_share: float = 0.05) -> dict | None:
@@ -428,7 +550,7 @@ def _driver_rows(drivers: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def plot_drivers(drivers: pd.DataFrame, *, labels: dict[str, str] | None = None, ax=None):
+def plot_drivers(drivers: pd.DataFrame, *, labels: dict[str, str] | None = None, ax=None, lang: str = "zh"):
     """Diverging bars of each theme's adjusted effect on satisfaction with 95% CIs.
 
     ``drivers`` is the table of :func:`minetools.drivers.analyze_drivers`
@@ -437,16 +559,19 @@ def plot_drivers(drivers: pd.DataFrame, *, labels: dict[str, str] | None = None,
     (too few complaints) are grey and marked "（样本少）"; numeric drivers
     (per-unit effects such as handling days) are left out.  A binary outcome
     (``odds_ratio`` column present) is labelled in percentage points.
-    Title: the most damaging ranked theme.
+    Title: the most damaging ranked theme.  ``lang="en"`` draws it in English
+    (unranked rows marked " (few cases)").
     """
+    en = _check_lang(lang) == "en"
     data = _driver_rows(drivers)
     ax = _axes(ax, size=(8, max(3.0, 0.42 * len(data) + 1.6)))
     if data.empty:
-        return _placeholder(ax, "无满意度数据，未做驱动分析")
+        return _placeholder(ax, _tr(lang, "无满意度数据，未做驱动分析", "No satisfaction data: no driver analysis"))
     binary = _is_binary(drivers)
-    unit = _unit(binary)
+    unit = _unit(binary, lang)
     data = data.sort_values("effect", ascending=False)
-    names = [f"{n}（样本少）" if not r else n for n, r in zip(_labels(data["theme"], labels), data["ranked"])]
+    few = _tr(lang, "（样本少）", " (few cases)")
+    names = [f"{n}{few}" if not r else n for n, r in zip(_labels(data["theme"], labels, lang), data["ranked"])]
     colors = [(_RED if e < 0 else _BLUE) if s and r else _GREY
               for e, s, r in zip(data["effect"], data["significant"], data["ranked"])]
     low = data["effect_ci_low"].fillna(data["effect"])
@@ -461,19 +586,34 @@ def plot_drivers(drivers: pd.DataFrame, *, labels: dict[str, str] | None = None,
     ax.axvline(0, color="black", lw=0.8)
     ranked = data[data["ranked"]]
     worst = ranked.iloc[-1] if not ranked.empty else None
-    if worst is None:
-        title = "样本太少，未能为主题排名"
-    elif worst["effect"] < 0 and worst["significant"]:
-        what = "满意比例" if binary else "满意度"
-        title = f"{_label(worst['theme'], labels)}对满意度伤害最大：出现时{what}低{-worst['effect']:.{1 if binary else 2}f}{unit}"
-    else:
-        title = "没有主题显著拉低满意度"
-    scale = "满意比例，百分点" if binary else "满意度，分"
     min_n = drivers.attrs.get("min_n")
-    small = f"或样本少于{min_n}件" if min_n else "或样本少"
-    ax.set_xlabel(f"调整后效应（{scale}；95%置信区间）\n红 = 显著拉低满意度，灰 = 不显著{small}（未排名）")
+    if en:
+        if worst is None:
+            title = "Too few cases to rank the themes"
+        elif worst["effect"] < 0 and worst["significant"]:
+            what = "share satisfied " if binary else ""
+            title = (f"{_label(worst['theme'], labels, lang)} hurts satisfaction most: {what}"
+                     f"{-worst['effect']:.{1 if binary else 2}f} {unit} lower when present")
+        else:
+            title = "No theme significantly lowers satisfaction"
+        scale = "share satisfied, percentage points" if binary else "satisfaction, points"
+        small = f"or under {min_n} cases" if min_n else "or few cases"
+        ax.set_xlabel(f"Adjusted effect ({scale}; 95% confidence interval)\n"
+                      f"red = significantly lowers satisfaction;\ngrey = not significant {small} (not ranked)")
+    else:
+        if worst is None:
+            title = "样本太少，未能为主题排名"
+        elif worst["effect"] < 0 and worst["significant"]:
+            what = "满意比例" if binary else "满意度"
+            drop = f"{-worst['effect']:.{1 if binary else 2}f}"
+            title = f"{_label(worst['theme'], labels)}对满意度伤害最大：出现时{what}低{drop}{unit}"
+        else:
+            title = "没有主题显著拉低满意度"
+        scale = "满意比例，百分点" if binary else "满意度，分"
+        small = f"或样本少于{min_n}件" if min_n else "或样本少"
+        ax.set_xlabel(f"调整后效应（{scale}；95%置信区间）\n红 = 显著拉低满意度，灰 = 不显著{small}（未排名）")
     _tidy(ax)
-    _fit_title(ax, title)
+    _fit_title(ax, title, lang=lang)
     return ax
 
 
@@ -482,13 +622,14 @@ def plot_drivers(drivers: pd.DataFrame, *, labels: dict[str, str] | None = None,
 # ---------------------------------------------------------------------------
 
 
-def _place_labels(ax, xs, ys, radii_pt, texts, *, fontsize=9):
+def _place_labels(ax, xs, ys, radii_pt, texts, *, fontsize=9, width=_text_width):
     """Label each bubble so that labels overlap neither each other nor other bubbles (greedy, in points).
 
     Candidate positions are tried right, left, above and below the bubble, then
     further up/down on either side; the first one that stays inside the Axes
     and overlaps no placed label and no other bubble wins (else the one with
     the least overlap).  Labels of long names may still touch on very crowded charts.
+    ``width(text, fontsize)`` gives a label's width in points (English labels are measured in the font).
     """
     fig = ax.figure
     fig.draw_without_rendering()  # run the layout so the Axes has its final size
@@ -504,7 +645,7 @@ def _place_labels(ax, xs, ys, radii_pt, texts, *, fontsize=9):
     placed = []
     for i in np.argsort(-np.asarray(radii_pt)):  # big bubbles first
         text = texts[i]
-        w, h, r = _text_width(text, fontsize) + 2, fontsize * 1.3, radii_pt[i] + 2
+        w, h, r = width(text, fontsize) + 2, fontsize * 1.3, radii_pt[i] + 2
         candidates = [(r, -h / 2), (-r - w, -h / 2), (-w / 2, r), (-w / 2, -r - h)]
         candidates += [(side, -h / 2 + s * k * h * 0.8) for k in range(1, 7) for s in (1, -1)
                        for side in (r * 0.7, -r * 0.7 - w)]
@@ -528,7 +669,11 @@ def _place_labels(ax, xs, ys, radii_pt, texts, *, fontsize=9):
                     if far else None)
 
 
-def plot_priority_matrix(drivers: pd.DataFrame, *, labels: dict[str, str] | None = None, ax=None):
+_QUADRANTS_EN = {"优先改进": "Fix first", "重点关注": "Watch closely", "持续观察": "Keep monitoring", "次要": "Minor"}
+
+
+def plot_priority_matrix(drivers: pd.DataFrame, *, labels: dict[str, str] | None = None, ax=None,
+                         lang: str = "zh"):
     """Where to act first: how common each theme is against how much it hurts.
 
     x = prevalence (share of complaints with the theme); y = damage, the
@@ -541,15 +686,18 @@ def plot_priority_matrix(drivers: pd.DataFrame, *, labels: dict[str, str] | None
     重点关注 (rare but damaging), 持续观察 (frequent, mild), 次要 (rare, mild).
     Non-significant or unranked themes are hollow grey bubbles.  Numeric
     drivers are left out.  Title: the significant themes in 优先改进.
+    ``lang="en"`` draws it in English; the quadrants are then "Fix first",
+    "Watch closely", "Keep monitoring" and "Minor".
     """
+    en = _check_lang(lang) == "en"
     data = _driver_rows(drivers)
     data = data[data["prevalence"].notna()]
     ax = _axes(ax, size=(8.5, 6))
     if data.empty:
-        return _placeholder(ax, "无满意度数据，无法确定优先级")
+        return _placeholder(ax, _tr(lang, "无满意度数据，无法确定优先级", "No satisfaction data: cannot set priorities"))
     binary = _is_binary(drivers)
-    unit = _unit(binary)
-    data = data.assign(damage=-data["effect"], names=_labels(data["theme"], labels))
+    unit = _unit(binary, lang)
+    data = data.assign(damage=-data["effect"], names=_labels(data["theme"], labels, lang))
     basis = data[data["ranked"]] if data["ranked"].any() else data
     x_cut = float(basis["prevalence"].median())
     y_cut = max(float(basis["damage"].median()), 0.0)
@@ -574,30 +722,53 @@ def plot_priority_matrix(drivers: pd.DataFrame, *, labels: dict[str, str] | None
     corners = {"优先改进": (0.98, 0.97, "right", "top", _RED), "重点关注": (0.02, 0.97, "left", "top", "#a05a00"),
                "持续观察": (0.98, 0.03, "right", "bottom", "#666666"), "次要": (0.02, 0.03, "left", "bottom", "#999999")}
     for text, (cx, cy, ha, va, color) in corners.items():
-        ax.text(cx, cy, text, transform=ax.transAxes, ha=ha, va=va, fontsize=12, fontweight="bold", color=color,
-                alpha=0.55, zorder=2)
+        ax.text(cx, cy, _QUADRANTS_EN[text] if en else text, transform=ax.transAxes, ha=ha, va=va, fontsize=12,
+                fontweight="bold", color=color, alpha=0.55, zorder=2)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel(f"出现频率（占投诉的比例；虚线 = 中位数 {x_cut:.0%}）")
-    what = "满意比例" if binary else "满意度"
-    ax.set_ylabel(f"伤害程度：出现时{what}降低多少{unit.lstrip('个')}（越高越严重）")
     priority = data[frequent & damaging & strong].sort_values("impact")
-    if not priority.empty:
-        names = "".join(f"「{n}」" for n in priority["names"].head(3))
-        more = "等" if len(priority) > 3 else ""
-        title = f"优先改进{names}{more}：常见且显著拉低满意度"
+    worst = data[strong].sort_values("effect")
+    covariates = drivers.attrs.get("covariates", [])
+    if en:
+        ax.set_xlabel(f"How common (share of complaints; dashed line = median {x_cut:.0%})")
+        what = "share satisfied" if binary else "satisfaction"
+        ax.set_ylabel(f"Damage: drop in {what} when present\n({unit}; higher = worse)")
+        if not priority.empty:
+            quoted = [f'"{n}"' for n in priority["names"].head(3)]
+            names = ", ".join(quoted[:-1]) + " and " + quoted[-1] if len(quoted) > 1 else quoted[0]
+            names += " and others" if len(priority) > 3 else ""
+            verb = "is common and significantly lowers" if len(priority) == 1 else \
+                "are common and significantly lower"
+            title = f"Fix first: {names}, which {verb} satisfaction"
+        else:
+            title = "No theme is both common and a significant drag on satisfaction" + (
+                f' (most damaging: "{worst["names"].iloc[0]}")' if not worst.empty and worst["effect"].iloc[0] < 0
+                else "")
+        cov_names = {"branch": "branch", "channel": "channel", "month": "month", "customer_type": "customer type"}
+        held = ", ".join(["other themes", *[cov_names.get(c, c) for c in covariates]])
+        note = _wrap_words(f"Vertical axis = adjusted effect (controlling for {held}); dashed lines = medians (the "
+                           "horizontal one never below 0);\nbubble area = pull on overall satisfaction; filled = "
+                           "significant, hollow grey = not significant or few cases",
+                           ax.figure.get_figwidth() * 72 * 0.85, 8)
     else:
-        worst = data[strong].sort_values("effect")
-        title = "没有既常见又显著拉低满意度的主题" + (
-            f"（伤害最大：「{worst['names'].iloc[0]}」）" if not worst.empty and worst["effect"].iloc[0] < 0 else "")
-    cov_names = {"branch": "网点", "channel": "渠道", "month": "月份", "customer_type": "客户类型"}
-    held = "、".join(["其他主题", *[cov_names.get(c, c) for c in drivers.attrs.get("covariates", [])]])
-    ax.text(1.0, -0.11, f"纵轴为调整后效应（已控制{held}）；横、纵虚线 = 中位数（纵轴不低于0）；\n"
-            "气泡面积 = 对总体满意度的影响；实心 = 显著，空心灰 = 不显著或样本少", transform=ax.transAxes,
-            ha="right", va="top", fontsize=8, color="#555555")
+        ax.set_xlabel(f"出现频率（占投诉的比例；虚线 = 中位数 {x_cut:.0%}）")
+        what = "满意比例" if binary else "满意度"
+        ax.set_ylabel(f"伤害程度：出现时{what}降低多少{unit.lstrip('个')}（越高越严重）")
+        if not priority.empty:
+            names = "".join(f"「{n}」" for n in priority["names"].head(3))
+            more = "等" if len(priority) > 3 else ""
+            title = f"优先改进{names}{more}：常见且显著拉低满意度"
+        else:
+            title = "没有既常见又显著拉低满意度的主题" + (
+                f"（伤害最大：「{worst['names'].iloc[0]}」）" if not worst.empty and worst["effect"].iloc[0] < 0 else "")
+        cov_names = {"branch": "网点", "channel": "渠道", "month": "月份", "customer_type": "客户类型"}
+        held = "、".join(["其他主题", *[cov_names.get(c, c) for c in covariates]])
+        note = (f"纵轴为调整后效应（已控制{held}）；横、纵虚线 = 中位数（纵轴不低于0）；\n"
+                "气泡面积 = 对总体满意度的影响；实心 = 显著，空心灰 = 不显著或样本少")
+    ax.text(1.0, -0.11, note, transform=ax.transAxes, ha="right", va="top", fontsize=8, color="#555555")
     _tidy(ax)
-    _fit_title(ax, title)
+    _fit_title(ax, title, lang=lang)
     radii = np.sqrt(area.to_numpy() / np.pi)  # scatter sizes are areas in points²
-    _place_labels(ax, xs, ys, radii, list(data["names"]))
+    _place_labels(ax, xs, ys, radii, list(data["names"]), width=_measured_width if en else _text_width)
     return ax
 
 
@@ -629,7 +800,7 @@ def theme_cooccurrence(df: pd.DataFrame, keys) -> tuple[pd.DataFrame, pd.DataFra
 
 
 def plot_cooccurrence(df: pd.DataFrame, *, keys, labels: dict[str, str] | None = None, ax=None,
-                      min_count: int = 10, min_lift: float = 1.5):
+                      min_count: int = 10, min_lift: float = 1.5, lang: str = "zh"):
     """Heatmap of how often two themes appear in the same complaint, as **lift**.
 
     Each cell is ``P(A and B) / (P(A)·P(B))`` (see :func:`theme_cooccurrence`):
@@ -638,15 +809,22 @@ def plot_cooccurrence(df: pd.DataFrame, *, keys, labels: dict[str, str] | None =
     less often).  Cells are annotated with the lift; the diagonal is blank and
     each theme's count is in its label.  Title: the pair with the highest lift
     among pairs seen together on at least ``min_count`` complaints, called a
-    pair only when its lift is at least ``min_lift`` (1.5×).
+    pair only when its lift is at least ``min_lift`` (1.5×).  ``lang="en"``
+    draws it in English.
     """
+    en = _check_lang(lang) == "en"
     keys = [k for k in keys if f"theme_{k}" in df]
     lift, joint = theme_cooccurrence(df, keys)
     seen = [k for k in keys if joint.loc[k, k] > 0]
     order = sorted(seen, key=lambda k: -joint.loc[k, k])
-    ax = _axes(ax, size=(max(6.0, 0.75 * len(order) + 3.2), max(4.5, 0.6 * len(order) + 2.2)))
+    names = [_tr(lang, f"{_label(k, labels)}（{joint.loc[k, k]:,}）", f"{_label(k, labels, lang)} ({joint.loc[k, k]:,})")
+             for k in order]
+    # English labels are longer than the Chinese ones the base size allows for (about 1.4 in)
+    extra = max([0.0, *[_text_width(n, 10) / 72 - 1.4 for n in names]]) if en else 0.0
+    ax = _axes(ax, size=(max(6.0, 0.75 * len(order) + 3.2 + extra), max(4.5, 0.6 * len(order) + 2.2 + extra)))
     if len(order) < 2:
-        return _placeholder(ax, "出现过的主题少于两个，无法计算共现")
+        return _placeholder(ax, _tr(lang, "出现过的主题少于两个，无法计算共现",
+                                    "Fewer than two themes occur: cannot compute co-occurrence"))
     L, J = lift.loc[order, order].to_numpy(), joint.loc[order, order].to_numpy()
     with np.errstate(divide="ignore"):
         logl = np.log2(L)
@@ -656,7 +834,6 @@ def plot_cooccurrence(df: pd.DataFrame, *, keys, labels: dict[str, str] | None =
     shown = np.ma.masked_array(np.clip(np.nan_to_num(logl, nan=0.0, neginf=-vmax), -vmax, vmax), mask=~off)
     cmap = matplotlib.colormaps[_DIVERGING + "_r"].with_extremes(bad="white")
     image = ax.imshow(shown, cmap=cmap, vmin=-vmax, vmax=vmax)
-    names = [f"{_label(k, labels)}（{joint.loc[k, k]:,}）" for k in order]
     ax.set_xticks(range(len(order)), names, rotation=40, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(len(order)), names)
     fs = 9 if len(order) <= 8 else 7
@@ -670,8 +847,10 @@ def plot_cooccurrence(df: pd.DataFrame, *, keys, labels: dict[str, str] | None =
     ticks = [t for t in (-3, -2, -1, 0, 1, 2, 3) if abs(t) <= vmax]
     bar = ax.figure.colorbar(image, ax=ax, ticks=ticks, shrink=0.85)
     bar.ax.set_yticklabels([f"{2.0 ** t:g}×" for t in ticks])
-    bar.set_label("共现倍数（同时出现 ÷ 随机预期）")
-    ax.set_xlabel("格中数字 = 同时出现的比例是随机预期的几倍\n>1 常一起出现，<1 较少一起出现；括号内为件数",
+    bar.set_label(_tr(lang, "共现倍数（同时出现 ÷ 随机预期）", "Lift (seen together ÷ expected by chance)"))
+    ax.set_xlabel(_tr(lang, "格中数字 = 同时出现的比例是随机预期的几倍\n>1 常一起出现，<1 较少一起出现；括号内为件数",
+                      "Number in a cell = how many times more often the pair occurs together than by chance\n"
+                      ">1 often together, <1 seldom together; complaint counts in brackets"),
                   fontsize=8, color="#555555")
     ax.set_xticks(np.arange(len(order) + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(len(order) + 1) - 0.5, minor=True)
@@ -682,14 +861,19 @@ def plot_cooccurrence(df: pd.DataFrame, *, keys, labels: dict[str, str] | None =
                   if J[i, j] >= min_count and np.isfinite(L[i, j])]
     if candidates:
         best, i, j = max(candidates)
-        a, b = _label(order[i], labels), _label(order[j], labels)
-        if best >= min_lift:
+        a, b = _label(order[i], labels, lang), _label(order[j], labels, lang)
+        if en and best >= min_lift:
+            title = f'"{a}" and "{b}" go together most: {best:.1f} times as often as by chance ({J[i, j]:,} complaints)'
+        elif en:
+            title = f'No clear pairs of themes (highest: "{a}" and "{b}", {best:.1f} times as often as by chance)'
+        elif best >= min_lift:
             title = f"「{a}」与「{b}」最常一起出现：是随机预期的{best:.1f}倍（{J[i, j]:,}件）"
         else:
             title = f"主题之间没有明显的搭配（最高为「{a}」与「{b}」，{best:.1f}倍）"
     else:
-        title = f"各主题很少同时出现（没有组合达到{min_count}件）"
-    _fit_title(ax, title)
+        title = _tr(lang, f"各主题很少同时出现（没有组合达到{min_count}件）",
+                    f"Themes rarely occur together (no pair reaches {min_count} complaints)")
+    _fit_title(ax, title, lang=lang)
     return ax
 
 
@@ -699,11 +883,16 @@ def plot_cooccurrence(df: pd.DataFrame, *, keys, labels: dict[str, str] | None =
 
 _VALUE_NAMES = {"effect": "调整后效应", "impact": "对总体满意度的影响", "prevalence": "出现频率",
                 "mean_with": "提到该主题时的满意度", "mean_without": "未提到该主题时的满意度"}
+_VALUE_NAMES_EN = {"effect": "Adjusted effect", "impact": "Pull on overall satisfaction", "prevalence": "How common",
+                   "mean_with": "Satisfaction when the theme is mentioned",
+                   "mean_without": "Satisfaction when it is not mentioned"}
+_SEGMENT_NAMES = {"branch": "网点", "channel": "渠道", "customer_type": "客户类型"}
+_SEGMENT_NAMES_EN = {"branch": "branch", "channel": "channel", "customer_type": "customer type"}
 
 
 def plot_segment_heatmap(segments: pd.DataFrame, *, labels: dict[str, str] | None = None, ax=None,
                          segment_col: str = "branch", value: str = "effect", min_n: int | None = None,
-                         max_segments: int = 25):
+                         max_segments: int = 25, lang: str = "zh"):
     """Segment × theme heatmap from :func:`minetools.drivers.compare_segments` (``drivers_segments.csv``).
 
     Rows are the segments of ``segment_col`` (largest first, at most
@@ -714,8 +903,10 @@ def plot_segment_heatmap(segments: pd.DataFrame, *, labels: dict[str, str] | Non
     "样本不足 (<min_n) 已隐藏" (``min_n`` read from ``mask_reason`` if not given).
     Effects and impacts use the diverging map centred at 0 (red = lowers
     satisfaction); prevalence a sequential one.  Title: the worst cell
-    (lowest effect/impact/satisfaction, or highest prevalence).
+    (lowest effect/impact/satisfaction, or highest prevalence).  ``lang="en"``
+    draws it in English (segment names are data and are shown as given).
     """
+    en = _check_lang(lang) == "en"
     data = segments.copy()
     if "segment_col" in data and len(data):
         present = list(dict.fromkeys(data["segment_col"].astype(str)))
@@ -724,7 +915,8 @@ def plot_segment_heatmap(segments: pd.DataFrame, *, labels: dict[str, str] | Non
         data = data[data["segment_col"].astype(str) == segment_col]
     if value not in data or not {"segment", "theme"} <= set(data.columns):
         ax = _axes(ax)
-        return _placeholder(ax, f"无分组数据（缺少 segment / theme / {value} 列）")
+        return _placeholder(ax, _tr(lang, f"无分组数据（缺少 segment / theme / {value} 列）",
+                                    f"No segment data (columns segment / theme / {value} missing)"))
     data["masked"] = _flag(data, "masked", False)
     data["significant"] = _flag(data, "significant", False)
     data[value] = _numeric(data, value)
@@ -745,7 +937,7 @@ def plot_segment_heatmap(segments: pd.DataFrame, *, labels: dict[str, str] | Non
     blank = masked | ~np.isfinite(values)
     ax = _axes(ax, size=(max(6.5, 0.95 * len(order) + 3.0), max(3.5, 0.5 * len(segs) + 2.4)))
     if blank.all():
-        return _placeholder(ax, "各分组样本都不足，无法比较")
+        return _placeholder(ax, _tr(lang, "各分组样本都不足，无法比较", "Every segment has too few cases to compare"))
     if min_n is None and "mask_reason" in data:
         found = data["mask_reason"].astype(str).str.extract(r"fewer than (\d+)")[0].dropna()
         min_n = int(found.iloc[0]) if len(found) else None
@@ -771,47 +963,87 @@ def plot_segment_heatmap(segments: pd.DataFrame, *, labels: dict[str, str] | Non
                         fontsize=9, color="white" if dark else _DARK)
             else:
                 ax.text(j, i, "—", ha="center", va="center", fontsize=9, color="#999999")
-    ax.set_xticks(range(len(order)), _labels(order, labels), rotation=35, ha="right", rotation_mode="anchor")
+    ax.set_xticks(range(len(order)), _labels(order, labels, lang), rotation=35, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(len(segs)), segs)
     ax.set_xticks(np.arange(len(order) + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(len(segs) + 1) - 0.5, minor=True)
     ax.grid(which="minor", color="white", lw=1.5)
     ax.tick_params(which="minor", length=0)
     ax.spines[:].set_visible(False)
-    unit = {"effect": _unit(binary).lstrip("个"), "impact": "分", "prevalence": "占比"}.get(value, "")
-    label = _VALUE_NAMES.get(value, value) + (f"（{unit}）" if unit else "")
-    if value in ("effect", "impact"):
-        label += "，红 = 拉低满意度"
+    if en:
+        unit = {"effect": _unit(binary, lang), "impact": "points", "prevalence": "share"}.get(value, "")
+        label = _VALUE_NAMES_EN.get(value, value) + (f" ({unit})" if unit else "")
+        if value in ("effect", "impact"):
+            label += "\nred = lowers satisfaction"
+        note = f"Too few cases (<{min_n}): hidden" if min_n else "Too few cases: hidden"
+    else:
+        unit = {"effect": _unit(binary).lstrip("个"), "impact": "分", "prevalence": "占比"}.get(value, "")
+        label = _VALUE_NAMES.get(value, value) + (f"（{unit}）" if unit else "")
+        if value in ("effect", "impact"):
+            label += "，红 = 拉低满意度"
+        note = f"样本不足 (<{min_n}) 已隐藏" if min_n else "样本不足 已隐藏"
     ax.figure.colorbar(image, ax=ax, shrink=0.85).set_label(label)
-    note = f"样本不足 (<{min_n}) 已隐藏" if min_n else "样本不足 已隐藏"
     handles = [matplotlib.patches.Patch(facecolor="white", edgecolor=_GREY, hatch="///", label=note)]
     if value != "prevalence":
-        handles.append(matplotlib.patches.Patch(facecolor="none", edgecolor="none", label="* = 显著（p<0.05）"))
+        handles.append(matplotlib.patches.Patch(facecolor="none", edgecolor="none",
+                                                label=_tr(lang, "* = 显著（p<0.05）", "* = significant (p<0.05)")))
     if masked.any() or value != "prevalence":
         ax.legend(handles=handles if masked.any() else handles[1:], loc="lower left", bbox_to_anchor=(0, 1.0),
                   frameon=False, fontsize=8, ncol=2, borderaxespad=0.2)
     ok = np.where(blank, np.nan, values)
     i, j = np.unravel_index(np.nanargmax(ok) if higher_is_worse else np.nanargmin(ok), ok.shape)
-    seg_name = {"branch": "网点", "channel": "渠道", "customer_type": "客户类型"}.get(segment_col, "分组")
-    cell = f"「{segs[i]}」的「{_label(order[j], labels)}」"
     v = values[i, j]
-    if value == "effect" and v < 0:
-        title = f"{cell}伤害最大：出现时满意{'比例' if binary else '度'}低{-v:.{1 if binary else 2}f}{_unit(binary)}"
-    elif value == "effect":
-        title = f"各{seg_name}中没有主题拉低满意度（最低：{cell} {v:+.2f}）"
-    elif value == "impact" and v < 0:
-        title = f"{cell}对总体满意度拉低最多：{v:+.2f}分"
-    elif value == "prevalence":
-        title = f"{cell}最常见：{v:.0%}的投诉提到"
+    if en:
+        seg_name = _SEGMENT_NAMES_EN.get(segment_col, "segment")
+        cell = f'"{_label(order[j], labels, lang)}" in "{segs[i]}"'
+        if value == "effect" and v < 0:
+            what = "share satisfied" if binary else "satisfaction"
+            title = f"{cell} hurts most: {what} {-v:.{1 if binary else 2}f} {_unit(binary, lang)} lower when present"
+        elif value == "effect":
+            title = f"no theme lowers satisfaction in any {seg_name} (lowest: {cell} {v:+.2f})"
+        elif value == "impact" and v < 0:
+            title = f"{cell} pulls overall satisfaction down most: {v:+.2f} points"
+        elif value == "prevalence":
+            title = f"{cell} is the most common: {v:.0%} of complaints mention it"
+        else:
+            what = _VALUE_NAMES_EN.get(value, value)
+            title = f"{cell} is the worst: {what[:1].lower() + what[1:]} {v:.2f}"
+        title = f"By {seg_name}, " + title
     else:
-        title = f"{cell}最差：{_VALUE_NAMES.get(value, value)} {v:.2f}"
-    _fit_title(ax, f"按{seg_name}比较 — " + title, pad=22)
+        seg_name = _SEGMENT_NAMES.get(segment_col, "分组")
+        cell = f"「{segs[i]}」的「{_label(order[j], labels)}」"
+        if value == "effect" and v < 0:
+            title = f"{cell}伤害最大：出现时满意{'比例' if binary else '度'}低{-v:.{1 if binary else 2}f}{_unit(binary)}"
+        elif value == "effect":
+            title = f"各{seg_name}中没有主题拉低满意度（最低：{cell} {v:+.2f}）"
+        elif value == "impact" and v < 0:
+            title = f"{cell}对总体满意度拉低最多：{v:+.2f}分"
+        elif value == "prevalence":
+            title = f"{cell}最常见：{v:.0%}的投诉提到"
+        else:
+            title = f"{cell}最差：{_VALUE_NAMES.get(value, value)} {v:.2f}"
+        title = f"按{seg_name}比较 — " + title
+    _fit_title(ax, title, pad=22, lang=lang)
     return ax
 
 
 # ---------------------------------------------------------------------------
 # 7. word cloud with masked examples
 # ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _font_chars(font_path: str) -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(font_path).get_charmap())
+
+
+def _drawable(text: str) -> str:
+    """``text`` without the characters the CJK font cannot draw (emoji in a complaint), which would show as boxes."""
+    chars = _font_chars(resolve_cjk_font()[1])
+    kept = "".join(c for c in text if ord(c) in chars or c in "\n\t")
+    return re.sub(r" {2,}", " ", kept)
 
 
 def _frequencies(tokens) -> Counter:
@@ -833,7 +1065,7 @@ def _frequencies(tokens) -> Counter:
                 counts.update(str(t) for t in item)
     keep = Counter()
     for word, n in counts.items():
-        word = word.strip()
+        word = _drawable(word).strip()
         # never draw personal data or placeholders: drop tokens masking would change, or long digit runs
         if not word or not re.search(r"\w", word) or re.search(r"\d{5,}", word) or mask_pii(word) != word:
             continue
@@ -883,7 +1115,7 @@ def _cloud_image(cloud, font_path: str):
 
 
 def plot_theme_wordcloud(tokens, examples, *, theme_label: str, ax=None, max_words: int = 60,
-                         random_state: int = 0):
+                         random_state: int = 0, lang: str = "zh"):
     """A word cloud of one theme's words above up to three example complaints.
 
     ``tokens`` is a word→frequency mapping, a list of token lists (one per
@@ -892,18 +1124,24 @@ def plot_theme_wordcloud(tokens, examples, *, theme_label: str, ax=None, max_wor
     and shortened to 60 characters with "…".  Tokens that look like personal
     data are dropped.  The cloud uses the resolved CJK font file, a white
     background and ``random_state`` (same input → same picture).
-    Title: "「{theme_label}」常见说法：" + the top words.  Returns the outer Axes
-    (the cloud is drawn in an inset Axes of it).
+    Title: "「{theme_label}」常见说法：" + the top words (``lang="en"``:
+    'Typical words for "{theme_label}": ' + the top words, which stay as they
+    are, like the examples: they are data).  Returns the outer Axes (the cloud
+    is drawn in an inset Axes of it).
     """
     from minetools.clean import mask_pii
 
+    en = _check_lang(lang) == "en"
     ax = _axes(ax, size=(8, 6.2))
     ax.set_axis_off()
     freqs = _frequencies(tokens)
     texts = [t for t in (examples if examples is not None else []) if isinstance(t, str) and t.strip()]
-    texts = [_shorten(mask_pii(t), 60) for t in texts[:3]]
+    texts = [_shorten(_drawable(mask_pii(t)), 60) for t in texts[:3]]
     top = [w for w, _ in freqs.most_common(5)]
-    _fit_title(ax, f"「{theme_label}」常见说法：{'、'.join(top)}" if top else f"「{theme_label}」常见说法：无")
+    if en:
+        _fit_title(ax, f'Typical words for "{theme_label}": {", ".join(top) if top else "none"}', lang=lang)
+    else:
+        _fit_title(ax, f"「{theme_label}」常见说法：{'、'.join(top)}" if top else f"「{theme_label}」常见说法：无")
     cloud_ax = ax.inset_axes([0.0, 0.36 if texts else 0.0, 1.0, 0.64 if texts else 1.0])
     cloud_ax.set_axis_off()
     if freqs:
@@ -921,11 +1159,11 @@ def plot_theme_wordcloud(tokens, examples, *, theme_label: str, ax=None, max_wor
         cloud.recolor(color_func=color, random_state=random_state)
         cloud_ax.imshow(_cloud_image(cloud, font_path), interpolation="bilinear")
     else:
-        cloud_ax.text(0.5, 0.5, f"「{theme_label}」没有可用的词语", ha="center", va="center", fontsize=13,
-                      color=_DARK, transform=cloud_ax.transAxes)
+        cloud_ax.text(0.5, 0.5, _tr(lang, f"「{theme_label}」没有可用的词语", f'No usable words for "{theme_label}"'),
+                      ha="center", va="center", fontsize=13, color=_DARK, transform=cloud_ax.transAxes)
     if texts:
-        ax.text(0.0, 0.33, "示例投诉（已脱敏）：", transform=ax.transAxes, fontsize=10, fontweight="bold",
-                va="top", color=_DARK)
+        ax.text(0.0, 0.33, _tr(lang, "示例投诉（已脱敏）：", "Example complaints (masked):"), transform=ax.transAxes,
+                fontsize=10, fontweight="bold", va="top", color=_DARK)
         body = "\n".join(f"{i}. " + _wrap(t, 46).replace("\n", "\n    ") for i, t in enumerate(texts, 1))
         ax.text(0.0, 0.27, body, transform=ax.transAxes, fontsize=10, va="top", color="#444444", linespacing=1.5)
     return ax
@@ -937,7 +1175,7 @@ def plot_theme_wordcloud(tokens, examples, *, theme_label: str, ax=None, max_wor
 
 
 def plot_change_waterfall(change: pd.DataFrame, *, labels: dict[str, str] | None = None, ax=None, top: int = 6,
-                          mean_before: float | None = None, mean_after: float | None = None):
+                          mean_before: float | None = None, mean_after: float | None = None, lang: str = "zh"):
     """Waterfall of the change in mean satisfaction between two periods, per theme.
 
     ``change`` is the table of :func:`minetools.drivers.decompose_change`
@@ -950,12 +1188,15 @@ def plot_change_waterfall(change: pd.DataFrame, *, labels: dict[str, str] | None
     after.  Red = lowers satisfaction, blue = raises it; each theme bar is
     annotated with its frequency part (theme became more/less common) and its
     severity part (theme hurts more/less).  Horizontal axis does not start at 0.
-    Title: the change and its biggest contributor.
+    Title: the change and its biggest contributor.  ``lang="en"`` draws it in
+    English ("Other themes (3)", "Baseline change", "Mix change", "Mean before").
     """
+    en = _check_lang(lang) == "en"
     ax = _axes(ax, size=(9, 5.5))
     data = change.copy()
+    empty = _tr(lang, "无前后期对比数据", "No before/after comparison data")
     if "theme" not in data or "contribution" not in data:
-        return _placeholder(ax, "无前后期对比数据")
+        return _placeholder(ax, empty)
     for col in ("contribution", "from_frequency", "from_severity", "prevalence_before", "prevalence_after"):
         data[col] = _numeric(data, col)
     data["theme"] = data["theme"].astype(str)
@@ -963,7 +1204,7 @@ def plot_change_waterfall(change: pd.DataFrame, *, labels: dict[str, str] | None
     is_theme = ~data["theme"].str.startswith("(")
     themes = data[is_theme].reindex(data[is_theme]["contribution"].abs().sort_values(ascending=False).index)
     if data.empty:
-        return _placeholder(ax, "无前后期对比数据")
+        return _placeholder(ax, empty)
     total = float(data["contribution"].sum())
     mb = mean_before if mean_before is not None else change.attrs.get("mean_before")
     ma = mean_after if mean_after is not None else change.attrs.get("mean_after")
@@ -975,12 +1216,17 @@ def plot_change_waterfall(change: pd.DataFrame, *, labels: dict[str, str] | None
     delta = float(ma) - float(mb) if known else total
     steps = []  # (name, value, frequency part, severity part)
     for _, row in themes.head(top).iterrows():
-        steps.append((_label(row["theme"], labels), row["contribution"], row["from_frequency"], row["from_severity"]))
+        steps.append((_label(row["theme"], labels, lang), row["contribution"], row["from_frequency"],
+                      row["from_severity"]))
     rest = themes.iloc[top:]
     if len(rest):
-        steps.append((f"其他主题（{len(rest)}个）", rest["contribution"].sum(), rest["from_frequency"].sum(),
-                      rest["from_severity"].sum()))
-    names_extra = {"(baseline)": "基线变化（无这些主题的投诉）", "(covariates)": "构成变化（网点/渠道等）"}
+        steps.append((_tr(lang, f"其他主题（{len(rest)}个）", f"Other themes ({len(rest)})"), rest["contribution"].sum(),
+                      rest["from_frequency"].sum(), rest["from_severity"].sum()))
+    if en:
+        names_extra = {"(baseline)": "Baseline change\n(complaints without these themes)",
+                       "(covariates)": "Mix change\n(branch, channel, etc.)"}
+    else:
+        names_extra = {"(baseline)": "基线变化（无这些主题的投诉）", "(covariates)": "构成变化（网点/渠道等）"}
     for key, name in names_extra.items():
         row = data[data["theme"] == key]
         if len(row):
@@ -992,14 +1238,14 @@ def plot_change_waterfall(change: pd.DataFrame, *, labels: dict[str, str] | None
     lo, hi = float(min(levels.min(), start + delta)), float(max(levels.max(), start + delta))
     span = max(hi - lo, 1e-3)
     left = lo - span * 0.6 if known else min(lo, 0) - span * 0.1
-    right = hi + span * 0.75
+    right = hi + span * (0.9 if en else 0.75)  # room for the notes (English ones are longer)
     bar_kw = {"height": 0.6, "edgecolor": "white"}
     if known:
         ax.barh(y[0], start - left, left=left, color="#6b6b6b", **bar_kw)
         ax.barh(y[-1], start + delta - left, left=left, color="#6b6b6b", **bar_kw)
         ax.text(start, y[0], f" {start:.2f}", va="center", fontsize=9, fontweight="bold")
-        ax.text(start + delta, y[-1], f" {start + delta:.2f}（{delta:+.2f}）", va="center", fontsize=9,
-                fontweight="bold")
+        end = _tr(lang, f" {start + delta:.2f}（{delta:+.2f}）", f" {start + delta:.2f} ({delta:+.2f})")
+        ax.text(start + delta, y[-1], end, va="center", fontsize=9, fontweight="bold")
     else:
         ax.barh(y[-1], delta, left=0, color="#6b6b6b", **bar_kw)
         ax.text(max(delta, 0), y[-1], f" {delta:+.2f}", va="center", fontsize=9, fontweight="bold")
@@ -1009,7 +1255,7 @@ def plot_change_waterfall(change: pd.DataFrame, *, labels: dict[str, str] | None
         ax.plot([levels[k], levels[k]], [yy + 0.3, yy + 0.7], color="#999999", lw=0.8)  # connector
         note = f" {value:+.3f}"
         if np.isfinite(freq) and np.isfinite(sev):
-            note += f"（频次{freq:+.3f}，程度{sev:+.3f}）"
+            note += _tr(lang, f"（频次{freq:+.3f}，程度{sev:+.3f}）", f" (frequency {freq:+.3f}, severity {sev:+.3f})")
         ax.text(max(levels[k], levels[k + 1]), yy, note, va="center", fontsize=8.5, color=_DARK)
     ax.plot([levels[-1], levels[-1]], [y[-1] + 0.3, y[-2] - 0.3], color="#999999", lw=0.8)
     def period(key):
@@ -1017,41 +1263,56 @@ def plot_change_waterfall(change: pd.DataFrame, *, labels: dict[str, str] | None
         if p is None:
             return ""
         p = [p] if isinstance(p, str) or not hasattr(p, "__len__") else list(p)
+        if en:
+            return f" ({p[0]})" if len(p) == 1 else f" ({p[0]} to {p[-1]})"
         return f"（{p[0]}）" if len(p) == 1 else f"（{p[0]}至{p[-1]}）"
 
-    before_name = f"前期平均{period('before')}" if known else "前期（基准）"
-    after_name = f"后期平均{period('after')}" if known else "合计变化"
+    if en:
+        before_name = f"Mean before{period('before')}" if known else "Before (base)"
+        after_name = f"Mean after{period('after')}" if known else "Total change"
+    else:
+        before_name = f"前期平均{period('before')}" if known else "前期（基准）"
+        after_name = f"后期平均{period('after')}" if known else "合计变化"
     ax.set_yticks(y, [before_name, *[s[0] for s in steps], after_name])
     ax.set_xlim(left, right)
-    ax.set_xlabel("平均满意度（分；横轴未从0开始）" if known else "满意度变化（分）")
-    ax.text(1.0, -0.12 if known else -0.1, "红 = 拉低满意度，蓝 = 提高；频次 = 主题变多/变少，程度 = 同一主题伤害变大/变小",
-            transform=ax.transAxes, ha="right", va="top", fontsize=8, color="#555555")
+    if en:
+        ax.set_xlabel("Mean satisfaction (points; axis does not start at 0)" if known
+                      else "Change in satisfaction (points)")
+        footnote = ("Red = lowers satisfaction, blue = raises it; frequency = theme more/less common, "
+                    "severity = same theme hurts more/less")
+    else:
+        ax.set_xlabel("平均满意度（分；横轴未从0开始）" if known else "满意度变化（分）")
+        footnote = "红 = 拉低满意度，蓝 = 提高；频次 = 主题变多/变少，程度 = 同一主题伤害变大/变小"
+    ax.text(1.0, -0.12 if known else -0.1, footnote, transform=ax.transAxes, ha="right", va="top", fontsize=8,
+            color="#555555")
     _tidy(ax)
-    _fit_title(ax, _change_title(delta, themes, data, labels))
+    _fit_title(ax, _change_title(delta, themes, data, labels, lang), lang=lang)
     return ax
 
 
-def _change_title(delta: float, themes: pd.DataFrame, data: pd.DataFrame, labels) -> str:
+def _change_title(delta: float, themes: pd.DataFrame, data: pd.DataFrame, labels, lang: str = "zh") -> str:
     if abs(delta) < 0.005:
-        head = f"满意度基本持平（变化{delta:+.2f}分）"
+        head = _tr(lang, f"满意度基本持平（变化{delta:+.2f}分）", f"Satisfaction roughly unchanged ({delta:+.2f} points)")
+    elif lang == "en":
+        head = f"Satisfaction {'fell' if delta < 0 else 'rose'} by {abs(delta):.2f} points"
     else:
         head = f"满意度{'下降' if delta < 0 else '上升'}{abs(delta):.2f}分"
     same = themes[np.sign(themes["contribution"]) == np.sign(delta)] if abs(delta) >= 0.005 else themes.iloc[0:0]
     if same.empty:
         base = data[data["theme"] == "(baseline)"]
         if abs(delta) >= 0.005 and len(base) and np.sign(base["contribution"].iloc[0]) == np.sign(delta):
-            return head + "，主要来自未提到这些主题的投诉"
+            return head + _tr(lang, "，主要来自未提到这些主题的投诉", ", mainly in complaints that mention none of these themes")
         return head
     row = same.iloc[0]  # largest |contribution| pushing the same way as the change
-    name = f"「{_label(row['theme'], labels)}」"
+    name = _label(row["theme"], labels, lang)
     freq, sev = row["from_frequency"], row["from_severity"]
     if np.isfinite(freq) and np.isfinite(sev) and abs(sev) > abs(freq):
-        why = "伤害加重" if sev < 0 else "伤害减轻"
+        why = _tr(lang, "伤害加重", "hurting more") if sev < 0 else _tr(lang, "伤害减轻", "hurting less")
     else:
         grew = row["prevalence_after"] > row["prevalence_before"] if np.isfinite(row["prevalence_after"]) and \
             np.isfinite(row["prevalence_before"]) else (freq < 0) == (delta < 0)
-        why = "增多" if grew else "减少"
-    return f"{head}，主要来自{name}{why}"
+        why = _tr(lang, "增多", "becoming more common") if grew else _tr(lang, "减少", "becoming less common")
+    return _tr(lang, f"{head}，主要来自「{name}」{why}", f'{head}, mainly because of "{name}" {why}')
 
 
 # ---------------------------------------------------------------------------
@@ -1059,7 +1320,8 @@ def _change_title(delta: float, themes: pd.DataFrame, data: pd.DataFrame, labels
 # ---------------------------------------------------------------------------
 
 
-def plot_handling_time(df: pd.DataFrame, *, limit_days: float = 2, ax=None, score_col: str | None = None):
+def plot_handling_time(df: pd.DataFrame, *, limit_days: float = 2, ax=None, score_col: str | None = None,
+                       lang: str = "zh"):
     """Distribution of days to close a complaint, on time (blue) vs late (red), with the limit marked.
 
     ``df`` has ``handling_days`` (calendar days) and ``closed_late`` (0/1, from
@@ -1067,48 +1329,56 @@ def plot_handling_time(df: pd.DataFrame, *, limit_days: float = 2, ax=None, scor
     few late bars can sit left of the line); without ``closed_late``, late
     means ``handling_days > limit_days``.  With a score column (``score_col``,
     else "satisfaction" or "score"), the title adds the mean satisfaction of
-    late vs on-time complaints.  Title: the share closed late.
+    late vs on-time complaints.  Title: the share closed late.  ``lang="en"``
+    draws it in English.
     """
+    _check_lang(lang)
     ax = _axes(ax, size=(8, 4.8))
     days = _numeric(df, "handling_days")
     ok = days.notna() & (days >= 0)
     if not ok.any():
-        return _placeholder(ax, "无办理时间数据")
+        return _placeholder(ax, _tr(lang, "无办理时间数据", "No handling-time data"))
     late = _numeric(df, "closed_late") if "closed_late" in df else (days > limit_days).astype(float).where(ok)
     days, late = days[ok], late[ok]
     cap = float(max(np.ceil(days.quantile(0.98)), limit_days * 2, 1))
     step = 0.5 if cap <= 12 else float(np.ceil(cap / 24))
     edges = np.arange(0, cap + step, step)
     clipped = days.clip(upper=edges[-1] - step / 2)
-    groups = [(clipped[late == 0], _BLUE, "按时办结"), (clipped[late == 1], _RED, "超时办结"),
-              (clipped[late.isna()], _GREY, "无法判定")]
+    groups = [(clipped[late == 0], _BLUE, _tr(lang, "按时办结", "Closed on time")),
+              (clipped[late == 1], _RED, _tr(lang, "超时办结", "Closed late")),
+              (clipped[late.isna()], _GREY, _tr(lang, "无法判定", "Cannot tell"))]
     groups = [g for g in groups if len(g[0])]
     ax.hist([g[0] for g in groups], bins=edges, stacked=True, color=[g[1] for g in groups],
             label=[g[2] for g in groups], edgecolor="white", linewidth=0.5)
     ax.axvline(limit_days, color="black", ls="--", lw=1)
-    ax.text(limit_days, 1.0, f" 时限：{limit_days:g}个工作日", transform=ax.get_xaxis_transform(), va="top",
-            fontsize=9)
+    working_days = f"{limit_days:g} working day{'' if limit_days == 1 else 's'}"
+    ax.text(limit_days, 1.0, _tr(lang, f" 时限：{limit_days:g}个工作日", f" Limit: {working_days}"),
+            transform=ax.get_xaxis_transform(), va="top", fontsize=9)
     ax.set_xlim(0, edges[-1])
     if days.max() > edges[-1]:
-        ax.text(1.0, -0.14, f"最右一组含≥{edges[-1] - step:g}天的投诉", transform=ax.transAxes, ha="right",
-                va="top", fontsize=8, color="#555555")
+        ax.text(1.0, -0.14, _tr(lang, f"最右一组含≥{edges[-1] - step:g}天的投诉",
+                                f"The last bar includes complaints of ≥{edges[-1] - step:g} days"),
+                transform=ax.transAxes, ha="right", va="top", fontsize=8, color="#555555")
     ax.legend(frameon=False, fontsize=9, loc="upper right")
-    ax.set_xlabel("办理时长（自然日）")
-    ax.set_ylabel("投诉件数")
+    ax.set_xlabel(_tr(lang, "办理时长（自然日）", "Handling time (calendar days)"))
+    ax.set_ylabel(_tr(lang, "投诉件数", "Complaints"))
     judged = late.dropna()
     if judged.empty:
-        title = f"办理时长中位数{days.median():.1f}天（无超时标记）"
+        title = _tr(lang, f"办理时长中位数{days.median():.1f}天（无超时标记）",
+                    f"Median handling time {days.median():.1f} days (no late flags)")
     else:
-        share = judged.mean()
-        title = f"{share:.0%}的投诉超时办结（时限{limit_days:g}个工作日，{int(judged.sum()):,}/{len(judged):,}件）"
+        share, n_late, n_judged = judged.mean(), f"{int(judged.sum()):,}", f"{len(judged):,}"
+        title = _tr(lang, f"{share:.0%}的投诉超时办结（时限{limit_days:g}个工作日，{n_late}/{n_judged}件）",
+                    f"{share:.0%} of complaints were closed late ({n_late} of {n_judged}; limit {working_days})")
         col = score_col or next((c for c in ("satisfaction", "score") if c in df), None)
         if col is not None and col in df:
             score = _numeric(df, col)[ok]
             late_mean, on_mean = score[late == 1].mean(), score[late == 0].mean()
             if np.isfinite(late_mean) and np.isfinite(on_mean):
-                title += f"\n超时投诉满意度平均{late_mean:.1f}分，按时办结{on_mean:.1f}分"
+                title += _tr(lang, f"\n超时投诉满意度平均{late_mean:.1f}分，按时办结{on_mean:.1f}分",
+                             f"\nMean satisfaction {late_mean:.1f} points when late, {on_mean:.1f} when on time")
     _tidy(ax)
-    _fit_title(ax, title)
+    _fit_title(ax, title, lang=lang)
     return ax
 
 
@@ -1128,5 +1398,6 @@ def save_figure(ax, path_stem, *, dpi: int = 200, formats=("png", "svg")) -> lis
         path = f"{path_stem}.{ext}"
         fig.savefig(path, dpi=dpi)
         paths.append(path)
+        fig.set_layout_engine("none")  # laid out by the first save: the other formats keep it (and save faster)
     plt.close(fig)
     return paths

@@ -1,7 +1,8 @@
 """The manager report: ``report.html`` (one file, images embedded) and ``report.pdf``.
 
 Built only from a run directory (``complaints.parquet``, ``themes.csv``, ``drivers.csv``,
-``manifest.json``, ``figures/*.png``), so it can be re-rendered without recomputing.
+``manifest.json``, ``figures/*.png`` or, in English, ``figures/en/*.png``), so it can be
+re-rendered without recomputing; missing charts are drawn from the run's tables.
 Example complaints come from ``text_clean``, which is masked.
 """
 
@@ -97,7 +98,7 @@ def key_findings(themes: pd.DataFrame, drivers: pd.DataFrame, *, lang: str = "zh
         if en:
             unit = "percentage points" if binary else "points"
             findings.append({
-                "headline": f"Fix “{name}” first: it lowers overall satisfaction most",
+                "headline": f'Fix "{name}" first: it lowers overall satisfaction most',
                 "detail": (f"{int(worst['n']):,} complaints ({worst['prevalence']:.0%}); "
                            f"{'satisfied' if binary else 'mean satisfaction'} {mw} with it vs {mo} without. "
                            f"Removing it would raise overall satisfaction by about {gain} {unit}."),
@@ -118,7 +119,7 @@ def key_findings(themes: pd.DataFrame, drivers: pd.DataFrame, *, lang: str = "zh
             if en:
                 unit = "percentage points" if binary else "points"
                 findings.append({
-                    "headline": f"“{name}” does the most damage per complaint",
+                    "headline": f'"{name}" does the most damage per complaint',
                     "detail": (f"With other themes, branch, channel and month held fixed, satisfaction is "
                                f"{-hurt['effect']:.2f} {unit} lower when it occurs (95% CI {lo:.2f} to {hi:.2f}), "
                                f"although only {hurt['prevalence']:.0%} of complaints mention it."),
@@ -141,7 +142,7 @@ def key_findings(themes: pd.DataFrame, drivers: pd.DataFrame, *, lang: str = "zh
             unit = "percentage points" if binary else "points"
             tail = f"; satisfaction is {-effect:.2f} {unit} lower when it occurs" if pd.notna(effect) and effect < 0 else ""
             findings.append({
-                "headline": f"The most common problem is “{name}”",
+                "headline": f'The most common problem is "{name}"',
                 "detail": f"{top['share']:.0%} of analysed complaints mention it ({int(top['n']):,}){tail}. "
                           f"Typical words: {top['top_terms'] or '—'}.",
             })
@@ -288,11 +289,11 @@ def _basis_zh(basis) -> str:
     return basis or "—"
 
 
-def _wordcloud_figures(run_dir: Path) -> list[Path]:
-    return sorted((run_dir / "figures").glob("wordcloud_*.png"))
+def _wordcloud_figures(fig_dir: Path) -> list[Path]:
+    return sorted(fig_dir.glob("wordcloud_*.png"))
 
 
-def _render_html(run_dir: Path, complaints, themes, drivers, manifest, lang="zh") -> str:
+def _render_html(run_dir: Path, fig_dir: Path, complaints, themes, drivers, manifest, lang="zh") -> str:
     t = _TEXT[lang]
     findings = key_findings(themes, drivers, lang=lang)
     rows = manifest.get("rows", {})
@@ -302,12 +303,12 @@ def _render_html(run_dir: Path, complaints, themes, drivers, manifest, lang="zh"
         f'<p>{html.escape(f["detail"])}</p></div>' for i, f in enumerate(findings, 1))
     seen, figures = set(), []
     for name, zh, en in _FIGURES:
-        path = run_dir / "figures" / f"{name}.png"
+        path = fig_dir / f"{name}.png"
         caption = en if lang == "en" else zh
         if path.exists() and caption not in seen:
             seen.add(caption)
             figures.append(f"<figure>{_img(path)}<figcaption class='meta'>{html.escape(caption)}</figcaption></figure>")
-    clouds = "".join(f"<figure>{_img(p)}</figure>" for p in _wordcloud_figures(run_dir))
+    clouds = "".join(f"<figure>{_img(p)}</figure>" for p in _wordcloud_figures(fig_dir))
     warnings = "".join(f"<li class='warn'>{html.escape(w)}</li>" for w in manifest.get("warnings", []))
     methods = "".join(f"<li>{html.escape(line)}</li>" for line in _methods(manifest, lang))
     n_analysed = rows.get("ok", 0) + rows.get("truncated", 0)
@@ -332,7 +333,7 @@ def _render_html(run_dir: Path, complaints, themes, drivers, manifest, lang="zh"
 <ul class="meta">{methods}{warnings}</ul></body></html>"""
 
 
-def _write_pdf(run_dir: Path, themes, drivers, manifest, lang="zh") -> None:
+def _write_pdf(run_dir: Path, fig_dir: Path, themes, drivers, manifest, lang="zh") -> None:
     """report.pdf with the same content as the HTML: findings, every chart, methods."""
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
@@ -355,8 +356,8 @@ def _write_pdf(run_dir: Path, themes, drivers, manifest, lang="zh") -> None:
             body = "\n".join(textwrap.wrap(f["detail"], width))
             fig.text(0.08, y - 0.015, body, fontsize=10.5, va="top")
             y -= 0.05 + 0.02 * body.count("\n") + 0.03
-        first = run_dir / "figures" / "priority_matrix.png"
-        first = first if first.exists() else run_dir / "figures" / "drivers.png"
+        first = fig_dir / "priority_matrix.png"
+        first = first if first.exists() else fig_dir / "drivers.png"
         if first.exists():
             ax = fig.add_axes([0.06, 0.04, 0.88, max(0.1, y - 0.08)])
             ax.imshow(plt.imread(first))
@@ -364,8 +365,8 @@ def _write_pdf(run_dir: Path, themes, drivers, manifest, lang="zh") -> None:
         pdf.savefig(fig)
         plt.close(fig)
         seen = set()
-        pages = [(run_dir / "figures" / f"{name}.png", en if lang == "en" else zh) for name, zh, en in _FIGURES]
-        pages += [(p, t["wordclouds"]) for p in _wordcloud_figures(run_dir)]
+        pages = [(fig_dir / f"{name}.png", en if lang == "en" else zh) for name, zh, en in _FIGURES]
+        pages += [(p, t["wordclouds"]) for p in _wordcloud_figures(fig_dir)]
         for png, caption in pages:
             if not png.exists() or (caption in seen and "wordcloud" not in png.name):
                 continue
@@ -386,21 +387,30 @@ def _write_pdf(run_dir: Path, themes, drivers, manifest, lang="zh") -> None:
         plt.close(fig)
 
 
-def write_report(run_dir, *, lang: str = "zh") -> tuple[Path, Path]:
+def write_report(run_dir, *, lang: str = "zh", redraw: bool | None = None) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.pdf`` into ``run_dir`` from the files already there.
 
-    ``lang`` is ``"zh"`` (default) or ``"en"`` for the headings, findings, labels and methods.
+    ``lang`` is ``"zh"`` (default) or ``"en"``: the headings, findings, theme labels,
+    methods **and charts** are in that language. Charts come from ``figures/`` (zh)
+    or ``figures/en/`` (en); they are drawn from the run's tables first when that
+    folder has none (``redraw=None``), always (``redraw=True``, e.g. after editing
+    a table by hand) or never (``False``). Nothing is recomputed.
     """
+    from minetools.pipeline import draw_figures, figures_dir
+
     _check_lang(lang)
     run_dir = Path(run_dir)
+    fig_dir = figures_dir(run_dir, lang)
+    if redraw or (redraw is None and not any(fig_dir.glob("*.png"))):
+        draw_figures(run_dir, lang=lang)
     complaints = pd.read_parquet(run_dir / "complaints.parquet", columns=["record_id", "text_clean"])
     themes = pd.read_csv(run_dir / "themes.csv", encoding="utf-8-sig", keep_default_na=False,
                          dtype={"top_terms": str, "example_ids": str})
     drivers = pd.read_csv(run_dir / "drivers.csv", encoding="utf-8-sig")
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     html_path = run_dir / "report.html"
-    page = _render_html(run_dir, complaints, themes, drivers, manifest, lang)
+    page = _render_html(run_dir, fig_dir, complaints, themes, drivers, manifest, lang)
     page = page.replace("<style>", "<style>" + font_face_css(page), 1)  # Chinese shows without system fonts
     html_path.write_text(page, encoding="utf-8")
-    _write_pdf(run_dir, themes, drivers, manifest, lang)
+    _write_pdf(run_dir, fig_dir, themes, drivers, manifest, lang)
     return html_path, run_dir / "report.pdf"
