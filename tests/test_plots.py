@@ -770,3 +770,17 @@ def test_wordcloud_drops_characters_the_font_cannot_draw(tmp_path):
         plots.save_figure(ax, tmp_path / "cloud", formats=("png", "svg", "pdf"))
     drawn = "".join(t.get_text() for t in ax.figure.findobj(matplotlib.text.Text))
     assert "排队一个多小时，柜台只开一个窗口" in drawn and "😤" not in drawn and "🙄" not in drawn
+
+
+def test_one_panel_trend_keeps_its_chinese_title_and_note_inside_the_figure():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"month": np.repeat([f"2024-{m:02d}" for m in range(1, 13)], 100)})
+    df["theme_queuing"] = (rng.random(len(df)) < np.where(df["month"] >= "2024-10", 0.4, 0.1)).astype(int)
+    fig = plots.plot_monthly_trends(df, keys=["queuing"]).figure
+    fig.draw_without_rendering()
+    box = fig.bbox
+    for text in (fig._suptitle, fig._supxlabel):
+        extent = text.get_window_extent()
+        assert extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1, text.get_text()
+    assert fig.get_suptitle().replace("\n", "").startswith("「排队等候」近3个月明显上升")
+    plt.close(fig)

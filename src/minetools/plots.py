@@ -437,8 +437,12 @@ def plot_monthly_trends(df: pd.DataFrame, *, keys, labels: dict[str, str] | None
                       fontsize=8.5, color="#555555")
     else:
         fig.supylabel("当月投诉中的占比", fontsize=10)
-        fig.supxlabel(f"灰底 = 最近{recent}个月；右上角 = 此前占比→近{recent}个月占比；红线与↑ = 明显上升"
-                      "（至少高3个百分点、1.25倍，且统计显著）", fontsize=8.5, color="#555555")
+        note = (f"灰底 = 最近{recent}个月；右上角 = 此前占比→近{recent}个月占比；红线与↑ = 明显上升"
+                "（至少高3个百分点、1.25倍，且统计显著）")
+        width = fig.get_figwidth() * 72 - 24
+        if _text_width(note, 8.5) > width:  # one or two panels: wrap rather than run off the figure
+            note = _wrap(note, int(width // 8.5))
+        fig.supxlabel(note, fontsize=8.5, color="#555555")
     flagged = trend[trend["rising"]]
     if not flagged.empty:
         top = flagged.index[0]
@@ -460,8 +464,11 @@ def plot_monthly_trends(df: pd.DataFrame, *, keys, labels: dict[str, str] | None
         title = _tr(lang, f"近{recent}个月没有主题明显上升（变化最大：「{_label(top, labels)}」{rise:+.1f}个百分点）",
                     f'No theme rose clearly in the last {recent} months (largest change: '
                     f'"{_label(top, labels, lang)}" {rise:+.1f} percentage points)')
+    width = fig.get_figwidth() * 72 * 0.96 - 12
     if en:
-        title = _wrap_words(title, fig.get_figwidth() * 72 * 0.96 - 12, 12)
+        title = _wrap_words(title, width, 12)
+    elif _text_width(title, 12) > width:
+        title = _wrap(title, int(width // 12))
     fig.suptitle(title, x=0.02, ha="left", fontsize=12)
     return axes[0]
 
@@ -511,10 +518,7 @@ def plot_monthly_trend(df: pd.DataFrame, *, keys, labels: dict[str, str] | None 
         title = _tr(lang, "各主题月度占比", "Monthly share of each theme")
     ax.set_ylabel(_tr(lang, "当月投诉中的占比", "Share of the month's complaints"))
     _tidy(ax)
-    if en:
-        _fit_title(ax, title, lang=lang)
-    else:
-        ax.set_title(title, loc="left")
+    _fit_title(ax, title, lang=lang)
     return ax
 
 
