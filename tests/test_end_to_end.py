@@ -314,3 +314,8 @@ def test_english_report_uses_english_headings(run_dir, tmp_path):
         chinese = base64.b64encode((copy / "figures" / name).read_bytes()).decode()
         assert embedded in page and chinese not in page, name
         assert (copy / "figures" / name).read_bytes() == (run_dir / "figures" / name).read_bytes()
+    # recomputing the drivers keeps the report in English and redraws the English charts as well
+    before = (copy / "figures" / "en" / "drivers.png").read_bytes()
+    assert main(["drivers", str(copy), "--n-boot", "0", "--min-n", "100"]) == 0
+    assert 'lang="en"' in (copy / "report.html").read_text(encoding="utf-8")[:300]
+    assert (copy / "figures" / "en" / "drivers.png").read_bytes() != before

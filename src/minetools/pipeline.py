@@ -477,8 +477,11 @@ def write_drivers(run_dir, *, settings: Settings | None = None, render: bool = T
                     settings.render and lang in ("zh", settings.report_lang)):
                 _draw_figures(figures_dir(run_dir, lang), df, analysed, themes, table, segments, change, keys,
                               settings, lang=lang)
-        if (run_dir / "report.html").exists() or settings.render:
-            report.write_report(run_dir, lang=settings.report_lang, redraw=None)
+        page = run_dir / "report.html"
+        if page.exists() or settings.render:  # in the language the report has now (minetools report --lang)
+            lang = "en" if page.exists() and '<html lang="en"' in page.read_text(encoding="utf-8")[:300] else \
+                settings.report_lang
+            report.write_report(run_dir, lang=lang, redraw=None)
     return RunResult(run_dir, df, themes, table, manifest, None, segments, change)
 
 
