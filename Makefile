@@ -1,16 +1,31 @@
 # `make demo` and `make test` each set up .venv on a fresh machine (Python 3.11 + pip) and run.
+# Versions come from the lock file (exact versions and hashes); `make lock` refreshes it from
+# pyproject.toml, the one source of dependency ranges, and rewrites environment.yml to match.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements/py311.lock
+UV_VERSION := 0.13.8
 
-.PHONY: demo test notebooks default-model clean-venv
+.PHONY: demo test lock notebooks default-model clean-venv
 
-$(STAMP): pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
+
+# resolve pyproject.toml (every extra) for CPython 3.11 on Linux with uv, hashes included; pins
+# already in the lock are kept where pyproject still allows them (`make lock UPGRADE=--upgrade`
+# moves everything to the newest allowed release; then run `make default-model` and `make test`)
+lock:
+	$(PYTHON) -m venv .cache/uv-venv
+	.cache/uv-venv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+	.cache/uv-venv/bin/uv pip compile pyproject.toml --extra test --extra lab --universal \
+		--python-version 3.11 --generate-hashes --no-header $(UPGRADE) -o $(LOCK)
+	$(PYTHON) tools/sync_environment.py
 
 # Debian packages: a static CJK font with regular and bold weights for the charts (the PyPI
 # fallback font is a thin variable font), and headless Chromium for the report test.

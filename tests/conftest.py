@@ -4,6 +4,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No test depends on wall-clock speed: Hypothesis has no deadline and no too-slow health check
+# (speed is measured by the benchmarks in bench/, not asserted here).
+settings.register_profile("minetools", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("minetools")
 
 from minetools.clean import _ID_CHECK, _ID_WEIGHTS, _luhn
 from minetools.datasets import load_sample

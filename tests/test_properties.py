@@ -44,7 +44,7 @@ def test_parsing_scores_and_dates_never_crashes_and_keeps_length(values):
     assert (dates.notna() | date_issues.notna() | blank).all()
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=400))
 def test_any_bytes_either_read_or_raise_the_documented_error(tmp_path, data):
     path = tmp_path / "random.csv"
