@@ -56,7 +56,7 @@ def main() -> None:
     worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
     # the same on one process (worker processes switched off), to show what they bring
-    clean._PARALLEL_MIN_ROWS = clean._PARALLEL_MIN_PAIRS = 10**12
+    clean.dedup._PARALLEL_MIN_ROWS = clean.dedup._PARALLEL_MIN_PAIRS = 10**12
     t = time.perf_counter()
     serial = clean.mark_duplicates(texts, eligible)
     serial_secs = time.perf_counter() - t
@@ -64,7 +64,7 @@ def main() -> None:
 
     marked = first.notna().to_numpy()
     orig = first.dropna()
-    exact = sum(clean._dedup_key(texts[a]) == clean._dedup_key(texts[b]) for a, b in orig.items())
+    exact = sum(clean.dedup_key(texts[a]) == clean.dedup_key(texts[b]) for a, b in orig.items())
     truth = planted(df["text"])
     result = {
         "rows": args.rows,

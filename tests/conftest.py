@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("minetools", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("minetools")
 
-from minetools.clean import _ID_CHECK, _ID_WEIGHTS, _luhn
+from minetools.clean.pii_numbers import _ID_CHECK, _ID_WEIGHTS, luhn as _luhn
 from minetools.datasets import load_sample
 
 
@@ -31,6 +31,21 @@ SECRETS = {
     "card19": _card("621226100012345678"),
     "id": _id18("44030519900101123"),
 }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pseudonym_key(tmp_path_factory):
+    """Runs in the tests use a key of their own, not the user's ~/.config/minetools/pseudonym.key."""
+    import os
+
+    path = tmp_path_factory.mktemp("key") / "pseudonym.key"
+    old = os.environ.get("MINETOOLS_PSEUDONYM_KEY")
+    os.environ["MINETOOLS_PSEUDONYM_KEY"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("MINETOOLS_PSEUDONYM_KEY", None)
+    else:
+        os.environ["MINETOOLS_PSEUDONYM_KEY"] = old
 
 
 @pytest.fixture(scope="session")

@@ -4,19 +4,20 @@ import pandas as pd
 import pytest
 
 from minetools import clean
+from minetools.clean import pii_numbers as pii
 
 
 def _luhn_complete(body: str) -> str:
     """Append the Luhn check digit to a card-number body (test helper)."""
     for d in "0123456789":
-        if clean._luhn(body + d):
+        if pii.luhn(body + d):
             return body + d
     raise AssertionError
 
 
 def _id_complete(body17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(body17, clean._ID_WEIGHTS))
-    return body17 + clean._ID_CHECK[total % 11]
+    total = sum(int(d) * w for d, w in zip(body17, pii._ID_WEIGHTS))
+    return body17 + pii._ID_CHECK[total % 11]
 
 
 CARD16 = _luhn_complete("622202123456789")

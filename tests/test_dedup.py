@@ -66,7 +66,7 @@ def test_threshold_is_configurable():
 def test_result_is_deterministic_and_independent_of_chunking(monkeypatch):
     sample = load_sample()["text"]
     first = clean.mark_duplicates(sample, sample.notna())
-    monkeypatch.setattr(clean, "_CHUNK_ROWS", 777)
+    monkeypatch.setattr(clean.dedup, "_CHUNK_ROWS", 777)
     again = clean.mark_duplicates(sample, sample.notna())
     assert first.fillna(-1).tolist() == again.fillna(-1).tolist()
 
@@ -85,7 +85,7 @@ def test_planted_resubmissions_in_the_sample_are_found():
     # original (checked here with plain Python sets, independently of the MinHash code)
     first = clean.mark_duplicates(sample, sample.notna())
     for row, orig in first.dropna().items():
-        a, b = ({k[i:i + 3] for i in range(len(k) - 2)} for k in map(clean._dedup_key, (sample[row], sample[orig])))
+        a, b = ({k[i:i + 3] for i in range(len(k) - 2)} for k in map(clean.dedup_key, (sample[row], sample[orig])))
         assert len(a & b) >= 0.75 * min(len(a), len(b)), (sample[row], sample[orig])
 
 
@@ -122,9 +122,9 @@ def test_bad_dup_threshold_in_config_is_a_clear_error(tmp_path, capsys):
 def test_worker_processes_give_the_same_result(monkeypatch):
     sample = load_sample()["text"]
     serial = clean.mark_duplicates(sample, sample.notna())
-    monkeypatch.setattr(clean, "_PARALLEL_MIN_ROWS", 0)
-    monkeypatch.setattr(clean, "_PARALLEL_MIN_PAIRS", 0)
-    monkeypatch.setattr(clean, "_CHUNK_ROWS", 1000)
+    monkeypatch.setattr(clean.dedup, "_PARALLEL_MIN_ROWS", 0)
+    monkeypatch.setattr(clean.dedup, "_PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(clean.dedup, "_CHUNK_ROWS", 1000)
     parallel = clean.mark_duplicates(sample, sample.notna())
     assert serial.notna().sum() > 150
     assert serial.fillna(-1).tolist() == parallel.fillna(-1).tolist()

@@ -3,11 +3,12 @@
 import base64
 import json
 import re
+import shutil
 
 import pandas as pd
 import pytest
 
-from minetools.clean import _luhn
+from minetools.clean.pii_numbers import luhn as _luhn
 from minetools.cli import main
 from minetools.taxonomy import load_taxonomy
 from tests.conftest import SECRETS
@@ -149,19 +150,24 @@ def test_apply_on_next_months_rows_reuses_the_model_unchanged(sample_slice, run_
     pd.testing.assert_frame_equal(before, after)
 
 
-def test_a_tables_only_run_gets_its_charts_and_report_from_the_report_command(sample_slice, tmp_path, capsys):
+def test_a_tables_only_run_gets_its_charts_and_report_from_the_report_command(sample_slice, run_dir, tmp_path,
+                                                                              capsys):
     out = tmp_path / "t"
-    (out / "figures").mkdir(parents=True)
-    (out / "figures" / "drivers.png").write_bytes(b"an earlier run's chart")
-    (out / "report.html").write_text("an earlier run's report", encoding="utf-8")
+    shutil.copytree(run_dir, out)  # an earlier full run in the folder …
+    (out / "figures" / "my_chart.png").write_bytes(b"the user's own chart")  # … and a file of the user's
+    assert (out / "figures" / "drivers.png").exists() and (out / "report.html").exists()
     assert main(["run", str(sample_slice), "--out", str(out), "--quiet", "--tables-only"]) == 0
     assert "minetools report" in capsys.readouterr().out
-    assert not (out / "figures").exists() and not (out / "report.html").exists()  # nothing stale is left
-    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rows"]["balanced"]
+    # the earlier run's charts and report would not match the new tables: gone; the user's file stays
+    assert not (out / "figures" / "drivers.png").exists() and not (out / "report.html").exists()
+    assert (out / "figures" / "my_chart.png").read_bytes() == b"the user's own chart"
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["rows"]["balanced"] and "figures/my_chart.png" not in manifest["files"]
     assert main(["report", str(out)]) == 0
     assert "Drawing the charts" in capsys.readouterr().err
     for name in ("priority_matrix.png", "drivers.svg", "theme_shares.png"):
         assert (out / "figures" / name).is_file(), name
+    assert "figures/drivers.png" in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") >= 8 and "需要立即关注的三件事" in page
 
@@ -250,7 +256,7 @@ def test_figures_redrawn_from_the_run_directory_match_the_run(run_dir, tmp_path)
     """draw_figures reads only the saved tables (and the manifest) and gets the same charts as the run."""
     import shutil
 
-    from minetools.pipeline import draw_figures
+    from minetools.figures import draw_figures
 
     copy = tmp_path / "run"
     shutil.copytree(run_dir, copy)

@@ -5,7 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from minetools.io import InputError, canonical_frame, parse_dates, parse_scores, read_complaints, write_csv
+from minetools.io import InputError, read_complaints, write_csv
+from minetools.parse import canonical_frame, parse_dates, parse_scores
 
 ROWS = pd.DataFrame({
     "投诉编号": ["A1", "A2", "A3"],
@@ -85,7 +86,9 @@ def test_parse_dates_reads_the_forms_exports_use(value, expected):
 def test_unparseable_dates_are_flagged_and_blanks_are_not():
     dates, issues = parse_dates(pd.Series(["不详", "", None, "2024-13-45"]))
     assert dates.isna().all()
-    assert issues[0] == "unparseable date '不详'" and pd.isna(issues[1]) and pd.isna(issues[2])
+    # the issue says how the value looks, never what it is (it may hold personal data)
+    assert issues[0] == "unparseable date '字字'" and pd.isna(issues[1]) and pd.isna(issues[2])
+    assert issues[3] == "unparseable date '9999-99-99'"
     assert issues[3].startswith("unparseable date")
 
 
@@ -114,7 +117,7 @@ def test_scores_that_cannot_be_read_are_flagged_not_silently_missing():
     scores, issues, _ = parse_scores(pd.Series(["3", "未回访", "很好吧", "", "9"]), scale="1-5")
     assert scores[0] == 3 and scores[1:].isna().all()
     assert issues[1] == "no survey response (未回访)"
-    assert issues[2] == "unparseable satisfaction '很好吧'"
+    assert issues[2] == "unparseable satisfaction '字字字'"  # its shape, never the value itself
     assert pd.isna(issues[3])
     assert issues[4] == "outside the 1-5 scale (9)"
 

@@ -61,13 +61,14 @@ def test_raw_text_is_masked_unless_keep_raw_text_is_asked_for():
     from minetools.pipeline import prepare
 
     texts = ["我的电话13812345678，排队等了一个小时"]
-    masked, counts, _ = prepare(_frame(texts), Settings())
+    masked, privacy, _ = prepare(_frame(texts), Settings())
     assert "13812345678" not in masked["投诉内容"][0] and "[手机号]" in masked["投诉内容"][0]
-    assert masked["联系电话"][0] == "[手机号]"            # personal data in other columns too
-    assert counts["手机号"] == 2
+    # a phone column is replaced by keyed pseudonyms (same number → same pseudonym)
+    assert masked["联系电话"][0].startswith("phone_") and "13912345678" not in masked["联系电话"][0]
+    assert privacy["masked"]["手机号"] == 1 and privacy["columns"]["联系电话"]["treatment"] == "pseudonymised"
     kept, _, _ = prepare(_frame(texts), Settings(keep_raw_text=True))
     assert kept["投诉内容"][0] == texts[0]
-    assert kept["联系电话"][0] == "[手机号]"              # only the text column is kept raw
+    assert kept["联系电话"][0].startswith("phone_")       # only the text column is kept raw
     assert "13812345678" not in kept["text_clean"][0]    # analysis text is always masked
 
 

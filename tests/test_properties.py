@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from minetools import clean
 from minetools.config import Settings
-from minetools.io import InputError, canonical_frame, parse_dates, parse_scores, read_complaints
+from minetools.io import InputError, read_complaints
+from minetools.parse import canonical_frame, parse_dates, parse_scores
 from minetools.pipeline import STATUSES, prepare
 
 # text that looks like complaints: CJK, digits, ASCII, punctuation, emoji, whitespace, markup

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from minetools import io
 from minetools.config import Settings
-from minetools.pipeline import ANALYSED, make_segmenter, prepare
+from minetools.clean.table import ANALYSED, prepare
+from minetools.pipeline import make_segmenter
 from minetools.taxonomy import load_taxonomy
 from minetools.themes import DEFAULT_MODEL_DIR, ThemeModel
 

@@ -31,7 +31,7 @@ _EXPORTS = {
     "proxy_satisfaction": "minetools.intensity",
     "explain_intensity": "minetools.intensity",
     "write_drivers": "minetools.pipeline",
-    "draw_figures": "minetools.pipeline",
+    "draw_figures": "minetools.figures",
     "key_findings": "minetools.report",
     "write_report": "minetools.report",
     "run": "minetools.pipeline",

@@ -145,6 +145,12 @@ def _add_run_options(p):
     p.add_argument("--lang", choices=["zh", "en"], help="report language (default zh)")
     p.add_argument("--keep-raw-text", action="store_true", default=None,
                    help="keep the unmasked text column in the outputs (personal data is masked otherwise)")
+    p.add_argument("--keep-columns", metavar="C", action="append",
+                   help="write column C as it was read, unmasked (repeat for several; personal-data columns are "
+                        "otherwise replaced by keyed pseudonyms and every other column is masked)")
+    p.add_argument("--pseudonym-key", metavar="FILE",
+                   help="the secret key file for pseudonyms (default: ~/.config/minetools/pseudonym.key, created "
+                        "on first use); keep it outside every run directory and the same for a project")
     p.add_argument("--tables-only", action="store_true", default=None,
                    help="write the tables only, no figures/ or report (faster; draw them later with "
                         "'minetools report OUT')")
@@ -157,6 +163,7 @@ def _settings(args):
     return load_settings(args.config, text_col=args.text_col, score_col=args.score_col, date_col=args.date_col,
                          sheet=args.sheet, encoding=args.encoding, score_scale=args.score_scale,
                          seed=args.seed, keep_raw_text=args.keep_raw_text, report_lang=getattr(args, "lang", None),
+                         keep_columns=args.keep_columns, pseudonym_key=args.pseudonym_key,
                          render=False if args.tables_only else None,
                          labels_col=getattr(args, "labels_col", None) if args.command == "run" else None)
 
@@ -241,13 +248,13 @@ def _drivers(args) -> int:
 
 
 def _report(args) -> int:
-    from minetools.pipeline import figures_dir
+    from minetools.figures import figures_dir, owned_charts
     from minetools.report import write_report
 
     run_dir = Path(args.run_dir)
     if not (run_dir / "manifest.json").exists():
         raise MinetoolsError(f"{run_dir} is not a run directory (no manifest.json). Give a folder written by 'minetools run'.")
-    if args.redraw or not any(figures_dir(run_dir, args.lang).glob("*.png")):
+    if args.redraw or not owned_charts(run_dir, args.lang):
         print(f"Drawing the charts into {figures_dir(run_dir, args.lang)} …", file=sys.stderr)
     for path in write_report(run_dir, lang=args.lang, redraw=args.redraw or None):
         print(f"Wrote {path}")
@@ -270,8 +277,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted: nothing was changed in the output folder (the last good run is as it was)",
+              file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: one line, and the way to see more
+        if args.debug:
+            raise
+        print(f"error: minetools failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]}). Run the same "
+              "command with --debug for the full traceback, and please report it.", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

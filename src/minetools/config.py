@@ -19,6 +19,8 @@ default, so a file only lists what it changes::
     period_months = 3               # drivers_change.csv: last 3 months vs the 3 before
     font = "Source Han Sans SC"     # or a .ttf/.otf path; default: an installed CJK font
     render = false                  # tables only: no figures/ or report (draw later: minetools report)
+    keep_columns = ["网点编号"]       # written unmasked (personal-data columns are pseudonymised otherwise)
+    pseudonym_key = "~/.config/minetools/pseudonym.key"   # secret key of the pseudonyms; outside every run
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ class Settings:
     render: bool = True
     font: str | None = None
     keep_raw_text: bool = False
+    keep_columns: list[str] = field(default_factory=list)
+    pseudonym_key: str | None = None
     segmenter_backend: str = "rjieba"
 
     def to_dict(self) -> dict:
@@ -98,9 +102,9 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
         base = path.parent
         if values.get("font") and Path(values["font"]).suffix.lower() in (".ttf", ".otf", ".ttc", ".otc"):
             values["font"] = str((base / values["font"]).resolve())  # a font file, relative to this file
-        for key in ("taxonomy", "segment_cache"):
+        for key in ("taxonomy", "segment_cache", "pseudonym_key"):
             if values.get(key):
-                values[key] = str((base / values[key]).resolve())
+                values[key] = str((base / Path(values[key]).expanduser()).resolve())
         for key in ("user_dicts", "stopword_files", "synonym_files"):
             if values.get(key):
                 values[key] = [str((base / p).resolve()) for p in values[key]]
@@ -123,6 +127,8 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
     for flag in ("render", "keep_raw_text"):
         if not isinstance(getattr(settings, flag), bool):
             raise MinetoolsError(f"{where}: {flag} must be true or false, got {getattr(settings, flag)!r}.")
+    if not (isinstance(settings.keep_columns, list) and all(isinstance(c, str) for c in settings.keep_columns)):
+        raise MinetoolsError(f"{where}: keep_columns must be a list of column names, got {settings.keep_columns!r}.")
     if not isinstance(settings.extra_synonyms, dict):
         raise MinetoolsError(f"{where}: extra_synonyms must be a table such as "
                              '[extra_synonyms] 营业员 = "柜员".')

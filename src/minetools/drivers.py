@@ -779,14 +779,14 @@ def _boot_chunk(item, plan: _MomentPlan, counts: np.ndarray, shift: np.ndarray, 
 
 def _bootstrap_importance(plan, counts, shift, p, use_lmg, n_boot, random_state) -> np.ndarray:
     """(n_boot, p) signed shares; chunked, seeded per chunk, forked over cores when large."""
-    from minetools.clean import _fork_map
+    from minetools.parallel import fork_map
 
     K = len(counts)
     per_chunk = int(max(1, min(200, _BOOT_CHUNK_ELEMENTS // max(K, 1), n_boot)))
     sizes = [per_chunk] * (n_boot // per_chunk) + ([n_boot % per_chunk] if n_boot % per_chunk else [])
     seeds = np.random.SeedSequence(random_state).spawn(len(sizes))
     parallel = K * n_boot >= _PARALLEL_BOOT_ELEMENTS and len(sizes) > 1
-    parts = _fork_map(_boot_chunk, list(zip(sizes, seeds)), (plan, counts.astype(np.int64), shift, p, use_lmg),
+    parts = fork_map(_boot_chunk, list(zip(sizes, seeds)), (plan, counts.astype(np.int64), shift, p, use_lmg),
                       parallel=parallel)
     return np.concatenate(parts, axis=0)
 

@@ -358,11 +358,11 @@ def dissatisfaction_intensity(
         parallel = len(texts) >= PARALLEL_MIN_TEXTS
     if not parallel or len(texts) < 2:
         return _score_texts(texts, lexicon)
-    from .clean import _fork_map
+    from .parallel import fork_map
 
     step = -(-len(texts) // 8)  # a few chunks per worker evens out the load
     bounds = [(lo, min(lo + step, len(texts))) for lo in range(0, len(texts), step)]
-    parts = _fork_map(_score_slice, bounds, (texts, lexicon), parallel=True)
+    parts = fork_map(_score_slice, bounds, (texts, lexicon), parallel=True)
     return np.concatenate(parts) if parts else np.zeros(0)
 
 

@@ -8,28 +8,22 @@ detected encoding and which original column plays each canonical role (``text``,
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io as _io
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from minetools.config import MinetoolsError
+from minetools.delimited import clean_header, decode_bytes, parse_delimited
 
 __all__ = [
-    "InputError", "read_complaints", "canonical_frame", "parse_dates", "parse_scores", "CANONICAL",
-    "COLUMN_SYNONYMS", "SCORE_WORDS", "write_csv",
+    "InputError", "read_complaints", "map_columns", "COLUMN_SYNONYMS", "COLUMN_STEMS", "write_csv",
 ]
 
 
 class InputError(MinetoolsError, ValueError):
     """An input file that cannot be read as complaints; the message says what to do."""
 
-
-CANONICAL = ("id", "text", "satisfaction", "date", "branch", "channel", "customer_type")
 
 #: Header names (lower-cased, spaces removed) recognised for each canonical column, in priority order.
 COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -65,62 +59,57 @@ def _norm(name) -> str:
     return str(name).strip().lower().replace(" ", "").replace("\ufeff", "")
 
 
-def detect_encoding(raw: bytes) -> str:
-    """The encoding of a text file's bytes: BOMs first, then UTF-8, then GB18030, then a detector."""
-    if raw.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        raw.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        raw.decode("gb18030")
-        return "gb18030"  # a superset of GBK and GB2312: preferred for Chinese bytes
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw[:200_000]).best()
-    if best is None:
-        raise InputError("unreadable encoding")
-    return best.encoding
+_MAGIC = {b"PK\x03\x04": "excel", b"\xd0\xcf\x11\xe0": "excel", b"PAR1": "parquet"}
 
 
-def _read_text_table(path: Path, sep: str | None, encoding: str | None) -> tuple[pd.DataFrame, str]:
+def _sniff_format(path: Path, fmt: str) -> str:
+    """The format the file's first bytes show (an .xlsx renamed .csv is read as Excel); raises for
+    files that are no table at all (gzip, a web page saved as .xls)."""
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if not head.strip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"):
+        raise InputError(f"{path} is empty (no header and no records). Check that the export finished, then "
+                         "export it again.")
+    if head.startswith(b"\x1f\x8b"):
+        raise InputError(f"{path} is gzip-compressed. Decompress it first (gunzip), then run on the file inside.")
+    for magic, real in _MAGIC.items():
+        if head.startswith(magic):
+            return real
+    if fmt in ("excel", "parquet") and head.lstrip().lower().startswith((b"<", b"\xef\xbb\xbf<")):
+        raise InputError(f"{path} is a web page (HTML), not a {fmt} file; some systems save tables as HTML with an "
+                         "Excel name. Open it in Excel and save it as .xlsx or CSV, then run on that file.")
+    if fmt in ("excel", "parquet"):
+        raise InputError(f"{path} is not a readable {'Excel workbook' if fmt == 'excel' else 'Parquet file'} "
+                         "(it may be truncated, or another kind of file renamed). Export it again.")
+    return fmt
+
+
+def _read_text_table(path: Path, sep: str | None, encoding: str | None) -> tuple[pd.DataFrame, str, dict]:
+    """A CSV/TSV file as strings, with per-record problems (:mod:`minetools.delimited`)."""
     raw = path.read_bytes()
     try:
-        enc = encoding or detect_encoding(raw)
-    except InputError:
-        raise InputError(
-            f"Could not tell the text encoding of {path}: it is neither UTF-8, UTF-16 nor GB18030/GBK. "
-            "Save it as UTF-8 (Excel: 'CSV UTF-8') or pass --encoding."
-        ) from None
-    try:
-        text = raw.decode(enc)
+        text, enc = decode_bytes(raw, encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         raise InputError(
-            f"Could not decode {path} as {enc} ({exc}). Save it as UTF-8 or pass the right "
+            f"Could not decode {path} as {encoding} ({exc}). Save it as UTF-8 or pass the right "
             "encoding (--encoding gb18030, utf-16 ...)."
         ) from None
-    text = text.lstrip("\ufeff")
-    if sep is None:
-        try:
-            sep = csv.Sniffer().sniff(text[:20_000], delimiters=",\t;|").delimiter
-        except csv.Error:
-            sep = ","
     try:
-        df = pd.read_csv(_io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path} is not a well-formed {'TSV' if sep == chr(9) else 'CSV'} file: {exc}") from None
-    return df, enc
+        table = parse_delimited(text, delimiter=sep, default="\t" if path.suffix.lower() == ".tsv" else ",")
+    except ValueError as exc:
+        raise InputError(f"{path} is not a well-formed {'TSV' if sep == chr(9) else 'CSV'} file: {exc}.") from None
+    if not table.rows:
+        raise InputError(f"{path} has a header but no records. Check that the export holds the complaints.")
+    df = pd.DataFrame(table.rows, columns=table.header, dtype=object)
+    problems = {"invalid": table.invalid, "notes": table.notes, "removed_nul": table.removed_nul,
+                "delimiter": table.delimiter}
+    return df, enc, problems
 
 
 def _read_excel(path: Path, sheet, text_col) -> tuple[pd.DataFrame, str]:
     """One sheet of a workbook: the one named, else the first whose header has a text column."""
-    sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
+    engine = "xlrd" if path.read_bytes()[:4] == b"\xd0\xcf\x11\xe0" else "openpyxl"
+    sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine=engine)
     names = list(sheets)
     if sheet is not None:
         key = sheet if sheet in sheets else (names[int(sheet)] if str(sheet).isdigit() and int(sheet) < len(names) else None)
@@ -128,7 +117,7 @@ def _read_excel(path: Path, sheet, text_col) -> tuple[pd.DataFrame, str]:
             raise InputError(f"Sheet {sheet!r} is not in {path}. Sheets: {', '.join(map(str, names))}. Pass one with --sheet.")
         return sheets[key], key
     for name, frame in sheets.items():
-        frame.columns = [str(c).strip() for c in frame.columns]
+        frame.columns = clean_header([str(c) for c in frame.columns])
         if (text_col and text_col in frame.columns) or _find_text_column(frame) is not None:
             return frame, name
     if not names:
@@ -143,19 +132,43 @@ def _find_text_column(frame: pd.DataFrame) -> str | None:
 
 def _read_jsonl(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
     raw = path.read_bytes()
-    used = encoding or detect_encoding(raw)
+    text, used = decode_bytes(raw, encoding)
     rows = []
-    for number, line in enumerate(raw.decode(used).lstrip("\ufeff").splitlines(), start=1):
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}, line {number}: not valid JSON ({exc.msg}). Each line must hold one JSON object.") from None
+            raise InputError(f"{path}, line {number}: not valid JSON ({exc.msg}). Each line must hold one JSON object; "
+                             "fix or remove that line.") from None
         if not isinstance(record, dict):
-            raise InputError(f"{path}, line {number}: expected a JSON object with named fields, got {type(record).__name__}.")
+            raise InputError(f"{path}, line {number}: expected a JSON object with named fields, got "
+                             f"{type(record).__name__}. Each line must hold one object such as "
+                             '{"投诉内容": "…", "满意度": 3}.')
         rows.append(record)
+    if not rows:
+        raise InputError(f"{path} holds no JSON records. Check that the export finished, then export it again.")
     return pd.DataFrame(rows), used
+
+
+def _as_cell_text(value):
+    """Nested values (objects, lists) as JSON text, so that they are masked and written like text."""
+    if isinstance(value, (dict, list, tuple)) or (hasattr(value, "tolist") and not isinstance(value, str)):
+        try:
+            return json.dumps(value.tolist() if hasattr(value, "tolist") else value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            return str(value)
+    return value
+
+
+def _flatten_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns holding nested values (Parquet structs/lists, JSON objects) become JSON text."""
+    for col in df.columns:
+        if df[col].dtype == object and df[col].map(lambda v: isinstance(v, (dict, list, tuple)) or
+                                                   (hasattr(v, "tolist") and not isinstance(v, str))).any():
+            df[col] = df[col].map(_as_cell_text)
+    return df
 
 
 def read_complaints(
@@ -178,13 +191,17 @@ def read_complaints(
 
     Returns
     -------
-    DataFrame with the file's columns untouched; ``df.attrs["minetools"]`` holds ``path``,
-    ``format``, ``encoding`` and ``columns`` (canonical name → original column name).
+    DataFrame with the file's columns (header names cleaned: invisible characters removed,
+    repeated names made unique); ``df.attrs["minetools"]`` holds ``path``, ``format``,
+    ``encoding``, ``columns`` (canonical name → original column name) and ``row_problems``
+    (records whose fields cannot be trusted, and repairs such as a bare carriage return
+    read as a line break, by 0-based record number).
 
     Raises
     ------
     InputError
-        missing file, unsupported format, no text column, text column entirely empty.
+        missing file, unsupported or unreadable format, no header or no records, no text
+        column, text column entirely empty, an unclosed quote that would merge records.
     """
     path = Path(path)
     if not path.exists():
@@ -197,11 +214,13 @@ def read_complaints(
             f"Unsupported file type {path.suffix or '(none)'!r} for {path}. minetools reads "
             ".csv, .tsv, .txt, .xlsx, .xls, .parquet and .jsonl; save the export in one of these."
         )
+    fmt = _sniff_format(path, fmt)
     used_encoding = None
     sheet_used = None
+    problems: dict = {"invalid": {}, "notes": {}, "removed_nul": 0}
     try:
         if fmt in ("csv", "tsv"):
-            df, used_encoding = _read_text_table(path, "\t" if fmt == "tsv" else None, encoding)
+            df, used_encoding, problems = _read_text_table(path, "\t" if fmt == "tsv" else None, encoding)
         elif fmt == "excel":
             df, sheet_used = _read_excel(path, sheet, text_col)
         elif fmt == "parquet":
@@ -210,19 +229,27 @@ def read_complaints(
             df, used_encoding = _read_jsonl(path, encoding)
     except InputError:
         raise
-    except (ValueError, OSError, ImportError, KeyError) as exc:
-        raise InputError(f"Could not read {path} as {fmt}: {exc}") from None
-
-    df.columns = [str(c).strip() for c in df.columns]
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # any library's failure on a damaged file: one clear message, no traceback
+        raise InputError(f"Could not read {path} as {fmt}: {type(exc).__name__}: {str(exc)[:300]}. The file may be "
+                         "damaged or truncated; export it again.") from None
+    if df.empty:
+        raise InputError(f"{path} has a header but no records. Check that the export holds the complaints.")
+    df.columns = clean_header([str(c) for c in df.columns])
+    df = _flatten_cells(df)
     columns = map_columns(df, path=path, text_col=text_col, score_col=score_col, date_col=date_col)
     text = df[columns["text"]]
+    if pd.api.types.is_numeric_dtype(text) or text.map(lambda v: not isinstance(v, str) and pd.notna(v)).any():
+        df[columns["text"]] = text.map(lambda v: v if isinstance(v, str) or pd.isna(v) else str(v))
+        text = df[columns["text"]]
     if text.isna().all() or (text.astype(str).str.strip() == "").all():
         raise InputError(
             f"The text column {columns['text']!r} in {path} is empty in every row. "
             f"Choose the column that holds the complaint text with --text-col (columns: {', '.join(df.columns)})."
         )
     df.attrs["minetools"] = {"path": str(path), "format": fmt, "encoding": used_encoding, "sheet": sheet_used,
-                             "columns": columns}
+                             "columns": columns, "row_problems": problems}
     return df
 
 
@@ -239,8 +266,11 @@ def map_columns(df: pd.DataFrame, *, path=None, text_col=None, score_col=None, d
                     f"Column {col!r} given with {flag} is not{where}. Columns found: {', '.join(df.columns)}."
                 )
             found[canon] = col
+    from minetools.clean.pii_columns import header_kind
+
     normalized = {_norm(c): c for c in df.columns}
-    taken = set(found.values())
+    # a column whose header names personal data (客户编号, 联系电话) never plays a role such as id or branch
+    taken = set(found.values()) | {c for c in df.columns if header_kind(c) is not None}
     for canon, names in COLUMN_SYNONYMS.items():
         if canon in found:
             continue
@@ -266,143 +296,31 @@ def map_columns(df: pd.DataFrame, *, path=None, text_col=None, score_col=None, d
     return found
 
 
-# --- parsing dates and scores -----------------------------------------------------------
-_CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
-_DOTTED = re.compile(r"^(\d{4})[./](\d{1,2})[./](\d{1,2})")
-_COMPACT = re.compile(r"^(19|20)\d{6}$")
-_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
-_BLANKS = {"", "nan", "nat", "none", "null", "-", "—", "/", "n/a", "na"}
-
-
-def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse dates written in the forms exports use; flag what cannot be parsed.
-
-    Understands ``2024-03-05 14:22``, ``2024/3/5``, ``2024.03.05``, ``2024年3月5日``,
-    ``20240305`` and Excel serial day numbers (``45356``). Returns ``(dates, issues)``:
-    datetimes (NaT when blank or unparseable) and, per row, a reason string for values
-    that were present but could not be read (NA otherwise).
-    """
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return pd.to_datetime(values), pd.Series(pd.NA, index=values.index, dtype="string")
-    text = values.astype("string").str.strip()
-    blank = text.isna() | text.str.lower().isin(_BLANKS)
-    norm = text.str.replace(_CN_DATE, lambda m: f"{m[1]}-{m[2]}-{m[3]}", regex=True)
-    norm = norm.str.replace(_DOTTED, lambda m: f"{m[1]}-{m[2]}-{m[3]}", regex=True)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    serial = norm.str.match(_SERIAL).fillna(False) & ~blank
-    if serial.any():
-        days = pd.to_numeric(norm[serial], errors="coerce")
-        out[serial] = pd.to_datetime(days, unit="D", origin="1899-12-30")
-    compact = norm.str.match(_COMPACT).fillna(False) & ~blank & ~serial
-    if compact.any():
-        out[compact] = pd.to_datetime(norm[compact], format="%Y%m%d", errors="coerce")
-    rest = ~blank & ~serial & ~compact
-    if rest.any():
-        parsed = pd.to_datetime(norm[rest], format="ISO8601", errors="coerce")
-        retry = parsed.isna()
-        if retry.any():
-            parsed[retry] = pd.to_datetime(norm[rest][retry], format="mixed", errors="coerce")
-        out[rest] = parsed
-    issues = pd.Series(pd.NA, index=values.index, dtype="string")
-    bad = ~blank & out.isna()
-    issues[bad] = "unparseable date " + text[bad].str.slice(0, 30).map(repr)
-    return out, issues
-
-
-#: survey words → points on the 1–5 scale
-SCORE_WORDS = {"非常满意": 5, "很满意": 5, "十分满意": 5, "满意": 4, "比较满意": 4, "较满意": 4, "基本满意": 3,
-               "一般": 3, "不太满意": 2, "不满意": 2, "较不满意": 2, "很不满意": 1, "非常不满意": 1, "极不满意": 1}
-_NO_RESPONSE = {"未回访", "无法联系", "联系不上", "拒绝回访", "拒访", "未评价", "未接通", "不评价", "无回复", "未答复"}
-SCALES = {"1-5": (1, 5), "1-10": (1, 10), "0-10": (0, 10), "0-100": (0, 100), "binary": (0, 1)}
-
-
-def _detect_scale(numbers: pd.Series) -> str:
-    """The narrowest common scale holding at least 98% of the values (stray typos are flagged, not obeyed)."""
-    valid = numbers.dropna()
-    if valid.empty or valid.between(1, 5).mean() >= 0.98:
-        return "1-5"
-    if valid.between(0, 10).mean() >= 0.98:
-        return "0-10" if (valid == 0).any() else "1-10"
-    return "0-100"
-
-
-def parse_scores(values: pd.Series, *, scale: str | None = None) -> tuple[pd.Series, pd.Series, str]:
-    """Satisfaction as points on a 1–5 scale, whatever the export used.
-
-    Numbers are read on ``scale`` ("1-5", "1-10", "0-10", "0-100", "binary") or on the
-    scale detected from their range, and mapped linearly to 1–5. Survey words
-    (非常满意 … 非常不满意) map to 5 … 1; when the only words are 满意/不满意 the scale is
-    "binary" and they map to 5 and 1. Returns ``(scores, issues, scale)``; ``issues`` names,
-    per row, a non-response (未回访 …), a value outside the scale or an unreadable value.
-    """
-    if scale is not None and scale not in SCALES:
-        raise InputError(f"Unknown satisfaction scale {scale!r}; use one of {', '.join(SCALES)}.")
-    text = values.astype("string").str.strip()
-    blank = text.isna() | text.str.lower().isin(_BLANKS)
-    numbers = pd.to_numeric(text.str.replace(r"分$", "", regex=True), errors="coerce")
-    words = text.map(SCORE_WORDS.get, na_action="ignore").astype("Float64")
-    present_words = set(text[words.notna()].dropna().unique())
-    if scale is None:
-        if numbers.notna().any():
-            scale = _detect_scale(numbers)
-        elif present_words and present_words <= {"满意", "不满意"}:
-            scale = "binary"
-        else:
-            scale = "1-5"
-    lo, hi = SCALES[scale]
-    if scale == "binary":
-        words = text.map({"满意": 5, "不满意": 1}.get, na_action="ignore").astype("Float64")
-    inside = numbers.between(lo, hi)
-    rescaled = 1 + 4 * (numbers - lo) / (hi - lo)
-    scores = rescaled.where(inside).astype("Float64").fillna(words).astype(float)
-    issues = pd.Series(pd.NA, index=values.index, dtype="string")
-    no_response = text.isin(_NO_RESPONSE).fillna(False)
-    issues[no_response] = "no survey response (" + text[no_response] + ")"
-    outside = numbers.notna() & ~inside
-    issues[outside] = "outside the " + scale + " scale (" + text[outside] + ")"
-    unread = ~blank & pd.isna(scores) & issues.isna()
-    issues[unread] = "unparseable satisfaction " + text[unread].str.slice(0, 30).map(repr)
-    return scores, issues, scale
-
-
-def canonical_frame(df: pd.DataFrame, *, scale: str | None = None) -> pd.DataFrame:
-    """The canonical view of a table read by :func:`read_complaints`.
-
-    Columns: id, text, score (1–5), score_issue, date (datetime), date_issue, branch,
-    channel, customer_type — one row per input row, in order; missing roles are NA.
-    ``attrs["score_scale"]`` records the satisfaction scale used.
-    """
-    columns = df.attrs["minetools"]["columns"]
-    out = pd.DataFrame(index=df.index)
-    out["id"] = df[columns["id"]].astype("string") if "id" in columns else pd.NA
-    out["text"] = df[columns["text"]].astype("string")
-    if "satisfaction" in columns:
-        out["score"], out["score_issue"], used = parse_scores(df[columns["satisfaction"]], scale=scale)
-    else:
-        out["score"], out["score_issue"], used = float("nan"), pd.NA, None
-    if "date" in columns:
-        out["date"], out["date_issue"] = parse_dates(df[columns["date"]])
-    else:
-        out["date"], out["date_issue"] = pd.NaT, pd.NA
-    for role in ("branch", "channel", "customer_type"):
-        out[role] = df[columns[role]].astype("string") if role in columns else pd.NA
-    out.attrs["score_scale"] = used
-    return out
-
-
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _neutralise(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """A cell as a CSV may hold it: NUL removed, line ends as one line break, a formula made text."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> None:
-    """Write a CSV that opens in Excel (UTF-8 with BOM) with formula-like cells neutralised."""
+    """Write a CSV that opens in Excel (UTF-8 with BOM) and reads back with as many rows as ``df``.
+
+    Formula-like cells *and headers* (``=``, ``+``, ``-``, ``@``, tab, CR at the start) get a
+    leading apostrophe; NUL bytes are removed; a carriage return inside a cell becomes a line
+    break and every cell with a line break is quoted.
+    """
     out = df.copy()
+    out.columns = [_neutralise(str(c)) for c in out.columns]
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(_neutralise)
-    out.to_csv(path, index=False, encoding="utf-8-sig")
+    out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -21,20 +20,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from minetools import clean, drivers, io, plots, report
+from minetools import drivers, io, report, rundir
+from minetools.clean.pii_columns import load_pseudonym_key, scrub_frame, scrub_json
+from minetools.clean.table import ANALYSED, ASSIGNED, STATUSES, prepare
 from minetools.config import MinetoolsError, Settings
-from minetools.segment import Segmenter, keywords
+from minetools.figures import FIGURE_LANGS, draw_run_figures, figures_dir
+from minetools.segment import Segmenter
 from minetools.taxonomy import load_taxonomy
-from minetools.themes import (ThemeModel, audit_sample, discover_themes, evaluate_assignments, labels_frame,
+from minetools.themes import (ModelFileError, ThemeModel, audit_sample, discover_themes, evaluate_assignments,
+                              labels_frame,
                               top_terms)
 
-__all__ = ["run", "evaluate", "write_audit", "write_drivers", "draw_figures", "figures_dir", "RunResult", "prepare", "assign_themes", "load_model", "STATUSES", "ANALYSED"]
-
-STATUSES = ("ok", "duplicate", "empty", "invalid", "truncated")
-#: statuses whose rows enter counts and statistics (each complaint once)
-ANALYSED = ("ok", "truncated")
-#: statuses whose rows get tokens and themes
-ASSIGNED = ("ok", "truncated", "duplicate")
+__all__ = ["run", "evaluate", "write_audit", "write_drivers", "RunResult", "assign_themes", "load_model", "choose_model",
+           "make_segmenter", "pseudonym_key",
+           # the clean stage's names, used with run() by scripts and tests
+           "prepare", "STATUSES", "ANALYSED", "ASSIGNED"]
 
 @dataclass
 class RunResult:
@@ -74,99 +74,6 @@ class _Stages:
                     print(" failed" if exc_type else f" {dt:.1f} s", file=sys.stderr, flush=True)
 
         return _Stage()
-
-
-def prepare(raw: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict, dict]:
-    """Mask personal data, clean text, parse scores and dates, and give every row a status.
-
-    Returns the frame (original columns first, PII masked in every text column unless
-    ``settings.keep_raw_text``), the PII counts per type, and a summary of parsing
-    (satisfaction scale, missing and unparseable scores and dates).
-    """
-    columns = raw.attrs["minetools"]["columns"]
-    text_col = columns["text"]
-    df = raw.reset_index(drop=True).copy()
-    df.attrs = {}
-    pii_total: dict[str, int] = {}
-    masked_text = None
-    for col in df.columns:
-        if not (df[col].dtype == object or pd.api.types.is_string_dtype(df[col])):
-            continue
-        masked, counts = clean.count_pii(df[col].astype("string").fillna("").tolist())
-        for k, v in counts.items():
-            pii_total[k] = pii_total.get(k, 0) + v
-        if col == text_col:
-            masked_text = masked
-        if not settings.keep_raw_text or col != text_col:
-            df[col] = pd.Series(masked, index=df.index, dtype="string").where(df[col].notna())
-
-    text_clean = []
-    for t in masked_text:
-        for step in clean.CLEANERS:
-            t = step(t)
-        text_clean.append(t)
-    df["record_id"] = np.arange(1, len(df) + 1)
-    df["text_clean"] = pd.Series(text_clean, dtype="string")
-
-    status = [clean.classify_text(t, max_chars=settings.max_chars) for t in text_clean]
-    df["status"] = pd.Series([s for s, _ in status], dtype="string")
-    df["status_reason"] = pd.Series([r for _, r in status], dtype="string")
-    eligible = df["status"].isin(ANALYSED)
-    first = clean.mark_duplicates(df["text_clean"], eligible, threshold=settings.dup_threshold)
-    dup = first.notna()
-    df["duplicate_of"] = pd.array([pd.NA] * len(df), dtype="Int64")
-    df.loc[dup, "duplicate_of"] = df.loc[first[dup].astype(int), "record_id"].to_numpy()
-    df.loc[dup, "status"] = "duplicate"
-    exact = [clean._dedup_key(a) == clean._dedup_key(b)
-             for a, b in zip(df.loc[dup, "text_clean"], df.loc[first[dup].astype(int), "text_clean"])]
-    df.loc[dup, "status_reason"] = [
-        f"{'same text as' if same else 'near-duplicate of'} record {rid}"
-        for same, rid in zip(exact, df.loc[dup, "duplicate_of"])]
-
-    canon = io.canonical_frame(raw.reset_index(drop=True), scale=settings.score_scale)
-    df["score"] = canon["score"]
-    df["score_issue"] = canon["score_issue"].astype("string")
-    df["date_issue"] = canon["date_issue"].astype("string")
-    df["month"] = canon["date"].dt.strftime("%Y-%m").astype("string")
-    for role in ("branch", "channel", "customer_type"):
-        if role in columns and columns[role] != role and role not in df.columns:
-            df[role] = canon[role]
-    received, closed = _timestamp_columns(raw, settings)
-    if received and closed:
-        timing = drivers.handling_time(raw[received].reset_index(drop=True), raw[closed].reset_index(drop=True),
-                                       limit_working_days=settings.handling_limit_days)
-        df["handling_days"] = timing["handling_days"].round(1)
-        df["closed_late"] = timing["closed_late"]
-    df.attrs["score_scale"] = canon.attrs["score_scale"]
-    parsing = {
-        "score_scale": canon.attrs["score_scale"],
-        "score_missing": int(canon["score"].isna().sum()),
-        "score_issues": int(canon["score_issue"].notna().sum()),
-        "date_missing": int(canon["date"].isna().sum()) if "date" in columns else None,
-        "date_issues": int(canon["date_issue"].notna().sum()),
-    }
-    return df, pii_total, parsing
-
-
-#: Headers recognised as the time a complaint was received / closed (lower-cased).
-RECEIVED_NAMES = ("received_at", "received", "受理时间", "投诉时间", "登记时间", "创建时间")
-CLOSED_NAMES = ("closed_at", "closed", "resolved_at", "办结时间", "结案时间", "完成时间", "关闭时间", "处理完成时间",
-                "回复时间")
-
-
-def _timestamp_columns(raw: pd.DataFrame, settings: Settings) -> tuple[str | None, str | None]:
-    """The received/closed timestamp columns (settings first, then known headers)."""
-    found = []
-    for given, names in ((settings.received_col, RECEIVED_NAMES), (settings.closed_col, CLOSED_NAMES)):
-        if given is not None:
-            if given not in raw.columns:
-                raise MinetoolsError(f"Column {given!r} (received_col/closed_col) is not in the input; "
-                                     f"columns are: {', '.join(map(str, raw.columns))}.")
-            found.append(given)
-            continue
-        lookup = {str(c).strip().lower(): c for c in raw.columns}
-        found.append(next((lookup[n] for n in names if n in lookup), None))
-    return found[0], found[1]
 
 
 def _file_hash(path) -> str:
@@ -300,28 +207,6 @@ def _use_font(settings: Settings) -> None:
         raise MinetoolsError(f"Setting font: {exc}") from None
 
 
-#: Themes (by net impact) that get a word cloud with examples in figures/ and the report.
-WORDCLOUD_THEMES = 6
-
-#: Languages of the charts: Chinese in ``figures/``, English in ``figures/en/``.
-FIGURE_LANGS = ("zh", "en")
-
-
-def figures_dir(run_dir, lang: str = "zh") -> Path:
-    """Where a run directory keeps its charts in ``lang``: ``figures/`` (zh) or ``figures/en/``."""
-    if lang not in FIGURE_LANGS:
-        raise MinetoolsError(f"Chart language must be one of {', '.join(FIGURE_LANGS)}, got {lang!r}.")
-    return Path(run_dir) / "figures" / ("en" if lang == "en" else "")
-
-
-def _figure_labels(themes: pd.DataFrame, lang: str) -> dict[str, str]:
-    """Theme key → label in ``lang`` (the run's themes table, then the extra drivers)."""
-    col = "label_en" if lang == "en" else "label_zh"
-    extra = drivers.DRIVER_LABELS_EN if lang == "en" else drivers.DRIVER_LABELS_ZH
-    found = dict(zip(themes["key"], themes[col].fillna(themes["key"]))) if col in themes else {}
-    return {**extra, **found}
-
-
 def _change_meta(change) -> dict | None:
     """What the waterfall needs from the period comparison and CSV does not keep (the two means)."""
     if change is None:
@@ -329,106 +214,11 @@ def _change_meta(change) -> dict | None:
     return {k: change.attrs.get(k) for k in ("before", "after", "mean_before", "mean_after", "n_before", "n_after")}
 
 
-def _draw_figures(folder: Path, df, analysed, themes, driver_table, segments, change, keys, settings, *,
-                  lang: str = "zh") -> list[Path]:
-    """Every chart of the run as PNG (200 dpi) and SVG in ``folder``; one figure in memory at a time."""
-    folder.mkdir(parents=True, exist_ok=True)
-    labels = _figure_labels(themes, lang)
-    data = df.loc[analysed]
-    charts = {
-        "theme_shares": lambda: plots.plot_theme_shares(themes, labels=labels, lang=lang),
-        "drivers": lambda: plots.plot_drivers(driver_table, labels=labels, lang=lang),
-        "priority_matrix": lambda: plots.plot_priority_matrix(driver_table, labels=labels, lang=lang),
-        "monthly_trends": lambda: plots.plot_monthly_trends(data, keys=keys, labels=labels, lang=lang),
-        "cooccurrence": lambda: plots.plot_cooccurrence(data, keys=keys, labels=labels, lang=lang),
-    }
-    if segments is not None and (segments["segment_col"] == "branch").any():
-        charts["segment_heatmap"] = lambda: plots.plot_segment_heatmap(segments, labels=labels, segment_col="branch",
-                                                                       lang=lang)
-    if change is not None:
-        charts["change_waterfall"] = lambda: plots.plot_change_waterfall(
-            change, labels=labels, mean_before=change.attrs.get("mean_before"),
-            mean_after=change.attrs.get("mean_after"), lang=lang)
-    if "handling_days" in data.columns and data["handling_days"].notna().any():
-        charts["handling_time"] = lambda: plots.plot_handling_time(data, limit_days=settings.handling_limit_days,
-                                                                   score_col="score", lang=lang)
-    for stale in list(folder.glob("*.png")) + list(folder.glob("*.svg")):
-        stale.unlink()  # a chart the tables no longer support (e.g. no period comparison) must not linger
-    written = []
-    for name, draw in charts.items():
-        written += plots.save_figure(draw(), folder / name)
-    text_by_id = dict(zip(df["record_id"], df["text_clean"].fillna("")))
-    ranked = driver_table.dropna(subset=["impact"]).sort_values("impact")["theme"].tolist()
-    order = [k for k in ranked if k in keys] or themes.sort_values("n", ascending=False)["key"].tolist()
-    shown = themes.set_index("key")
-    analysed_tokens = df.loc[analysed, "tokens"].tolist()
-    for key in order[:WORDCLOUD_THEMES]:
-        if key not in shown.index or int(shown.loc[key, "n"]) == 0:
-            continue
-        in_theme = (pd.to_numeric(df.loc[analysed, f"theme_{key}"], errors="coerce") == 1).tolist()
-        words = keywords(analysed_tokens, in_theme, method="tfidf", top_n=60)  # typical of the theme, not generic
-        words = words[~words["word"].str.fullmatch(r"[\d\W_]+")]
-        ids = [int(i) for i in str(shown.loc[key, "example_ids"] or "").split("|") if str(i).strip().isdigit()][:3]
-        ax = plots.plot_theme_wordcloud(dict(zip(words["word"], words["score"])), [text_by_id.get(i, "") for i in ids],
-                                        theme_label=labels.get(key, key), lang=lang)
-        written += plots.save_figure(ax, folder / f"wordcloud_{key}")
-    return [Path(p) for p in written]
-
-
 def _drivers_meta(meta: dict, change) -> dict:
     """The manifest's ``drivers`` block: the model's facts plus the period comparison's means."""
     block = {k: (v if not isinstance(v, (tuple, np.ndarray)) else list(v)) for k, v in meta.items()}
     block["change"] = _change_meta(change)
     return block
-
-
-def _read_run(run_dir) -> tuple[Path, dict, pd.DataFrame, pd.DataFrame]:
-    """(run_dir, manifest, complaints, themes) of a run directory, or a clear error."""
-    run_dir = Path(run_dir)
-    manifest_path = run_dir / "manifest.json"
-    missing = [n for n in ("manifest.json", "complaints.parquet", "themes.csv") if not (run_dir / n).exists()]
-    if missing:
-        raise MinetoolsError(f"{run_dir} is not a run directory (no {' / '.join(missing)}). "
-                             "Give a folder written by 'minetools run'.")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    df = pd.read_parquet(run_dir / "complaints.parquet")
-    df.attrs["score_scale"] = manifest.get("parsing", {}).get("score_scale")
-    themes = pd.read_csv(run_dir / "themes.csv", encoding="utf-8-sig")
-    return run_dir, manifest, df, themes
-
-
-def _run_settings(manifest: dict) -> Settings:
-    known = set(Settings.__dataclass_fields__)
-    return Settings(**{k: v for k, v in manifest.get("settings", {}).items() if k in known})
-
-
-def draw_figures(run_dir, *, lang: str = "zh") -> list[Path]:
-    """Redraw every chart of a run directory from its tables, in ``lang`` ("zh" or "en").
-
-    Reads ``complaints.parquet``, ``themes.csv``, ``drivers*.csv`` and ``manifest.json``
-    (nothing is recomputed) and writes PNG and SVG into ``figures/`` (zh) or
-    ``figures/en/`` (en). Returns the files written.
-
-    Examples
-    --------
-    >>> draw_figures("runs/2024-07", lang="en")[0].name                 # doctest: +SKIP
-    'theme_shares.png'
-    """
-    folder = figures_dir(run_dir, lang)
-    run_dir, manifest, df, themes = _read_run(run_dir)
-    if not (run_dir / "drivers.csv").exists():
-        raise MinetoolsError(f"{run_dir} has no drivers.csv; recompute it with 'minetools drivers {run_dir}'.")
-    keys = themes.loc[themes["status"] == "taxonomy", "key"].tolist()
-    analysed = df["status"].isin(ANALYSED).to_numpy()
-    tables = {name: pd.read_csv(run_dir / f"{name}.csv", encoding="utf-8-sig") if (run_dir / f"{name}.csv").exists()
-              else None for name in ("drivers", "drivers_segments", "drivers_change")}
-    meta = manifest.get("drivers", {})
-    # what CSV does not keep: the model's facts (axis notes) and the periods' means and months (waterfall)
-    tables["drivers"].attrs.update({k: meta[k] for k in ("min_n", "covariates", "outcome", "method") if k in meta})
-    if tables["drivers_change"] is not None:
-        tables["drivers_change"].attrs.update(meta.get("change") or {})
-    return _draw_figures(folder, df, analysed, themes, tables["drivers"], tables["drivers_segments"],
-                         tables["drivers_change"], keys, _run_settings(manifest), lang=lang)
 
 
 def write_drivers(run_dir, *, settings: Settings | None = None, render: bool = True, **overrides) -> RunResult:
@@ -447,9 +237,9 @@ def write_drivers(run_dir, *, settings: Settings | None = None, render: bool = T
     >>> tables = write_drivers("runs/2024-07", satisfied_threshold=4)   # doctest: +SKIP
     >>> tables.drivers.sort_values("importance").head(3)                 # doctest: +SKIP
     """
-    run_dir, manifest, df, themes = _read_run(run_dir)
+    run_dir, manifest, df, themes = rundir.read_run(run_dir)
     if settings is None:
-        settings = _run_settings(manifest)
+        settings = rundir.run_settings(manifest)
     for key, value in overrides.items():
         if key not in Settings.__dataclass_fields__:
             raise MinetoolsError(f"Unknown setting {key!r}; known settings: {', '.join(Settings.__dataclass_fields__)}.")
@@ -460,29 +250,43 @@ def write_drivers(run_dir, *, settings: Settings | None = None, render: bool = T
     warnings: list[str] = []
     table, meta = _drivers_table(df, analysed, keys, settings, warnings)
     segments, change = _comparisons(df, analysed, keys, settings, meta, warnings)
-    io.write_csv(table, run_dir / "drivers.csv")
-    for name, frame in (("drivers_segments.csv", segments), ("drivers_change.csv", change)):
+    written, removed = [], []
+    for name, frame in ((rundir.DRIVERS_CSV, table), (rundir.SEGMENTS_CSV, segments), (rundir.CHANGE_CSV, change)):
         if frame is not None:
-            io.write_csv(frame, run_dir / name)
-        elif (run_dir / name).exists():
-            (run_dir / name).unlink()
-    manifest["drivers"] = _drivers_meta(meta, change)
+            io.write_csv(scrub_frame(frame), run_dir / name)
+            written.append(name)
+        else:
+            removed.append(name)
+    rundir.remove_owned(run_dir, removed)
+    manifest = rundir.read_manifest(run_dir)
+    manifest["drivers"] = scrub_json(_drivers_meta(meta, change))
     manifest["settings"] = settings.to_dict()
-    manifest["warnings"] = [w for w in manifest.get("warnings", []) if "river" not in w and "proxy" not in w] + warnings
-    (run_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
-                                           encoding="utf-8")
+    old_driver_warnings = set(manifest.get("driver_warnings", []))
+    manifest["warnings"] = [w for w in manifest.get("warnings", []) if w not in old_driver_warnings] + warnings
+    manifest["driver_warnings"] = warnings
+    rundir.write_manifest(run_dir, manifest)
+    rundir.record_files(run_dir, added=written)
     if render:  # redraw what the folder has (or, for a run that renders, should have)
-        for lang in FIGURE_LANGS:
-            if any(figures_dir(run_dir, lang).glob("*.png")) or (
-                    settings.render and lang in ("zh", settings.report_lang)):
-                _draw_figures(figures_dir(run_dir, lang), df, analysed, themes, table, segments, change, keys,
-                              settings, lang=lang)
-        page = run_dir / "report.html"
-        if page.exists() or settings.render:  # in the language the report has now (minetools report --lang)
-            lang = "en" if page.exists() and '<html lang="en"' in page.read_text(encoding="utf-8")[:300] else \
-                settings.report_lang
-            report.write_report(run_dir, lang=lang, redraw=None)
+        _redraw(run_dir, df, analysed, themes, table, segments, change, keys, settings)
     return RunResult(run_dir, df, themes, table, manifest, None, segments, change)
+
+
+def _redraw(run_dir: Path, df, analysed, themes, table, segments, change, keys, settings) -> None:
+    """Charts and report of an existing run drawn again from new driver tables."""
+    from minetools.figures import owned_charts
+
+    for lang in FIGURE_LANGS:
+        stale = owned_charts(run_dir, lang)
+        if stale or (settings.render and lang in ("zh", settings.report_lang)):
+            drawn = draw_run_figures(figures_dir(run_dir, lang), df, analysed, themes, table, segments, change, keys,
+                                     settings, lang=lang, stale=stale)
+            rundir.record_files(run_dir, added=drawn, removed=[rundir.relative(run_dir, p) for p in stale
+                                                                if not p.exists()])
+    page = run_dir / rundir.REPORT_HTML
+    if page.exists() or settings.render:  # in the language the report has now (minetools report --lang)
+        lang = "en" if page.exists() and '<html lang="en"' in page.read_text(encoding="utf-8")[:300] else \
+            settings.report_lang
+        report.write_report(run_dir, lang=lang, redraw=None)
 
 
 def load_model(model) -> ThemeModel | None:
@@ -492,10 +296,13 @@ def load_model(model) -> ThemeModel | None:
     path = Path(model)
     if (path / "model").is_dir() and not (path / "model.json").exists():
         path = path / "model"  # a run directory was given
+    if not path.exists():
+        raise MinetoolsError(f"The model folder {path} does not exist. Give --model the model/ folder of a run "
+                             "directory written by 'minetools run' (or the run directory).")
     try:
         return ThemeModel.load(path)
-    except (FileNotFoundError, TypeError, ValueError) as exc:
-        raise MinetoolsError(f"Cannot use {path} as a theme model: {exc}. Give the model/ folder of a run "
+    except (ModelFileError, FileNotFoundError, TypeError, ValueError) as exc:
+        raise MinetoolsError(f"Cannot use {path} as a theme model: {exc} Give --model the model/ folder of a run "
                              "directory written by 'minetools run'.") from None
 
 
@@ -517,12 +324,60 @@ def assign_themes(df: pd.DataFrame, model: ThemeModel, texts: pd.Series, idx: np
     df["themes"] = pd.Series(theme_lists, dtype=object)
 
 
+def pseudonym_key(settings: Settings) -> tuple[bytes, Path]:
+    """The project's pseudonym key (created on first use), or a clear error."""
+    try:
+        return load_pseudonym_key(settings.pseudonym_key)
+    except (OSError, ValueError) as exc:
+        raise MinetoolsError(f"Cannot use the pseudonym key: {exc} (setting pseudonym_key, or "
+                             "MINETOOLS_PSEUDONYM_KEY).") from None
+
+
+def _theme_model_choice(model, settings: Settings, n_analysed: int):
+    """(model or None to fit, adapted, reason, source) for a run."""
+    if model is not None:
+        source = str(model) if isinstance(model, (str, Path)) else "model given"
+        return load_model(model), False, "model given", source
+    if settings.labels_col:
+        return None, True, f"fitted on the human labels in column {settings.labels_col!r}", \
+            "fitted on this input's human labels"
+    chosen, adapted, reason = choose_model(settings, n_analysed)
+    return chosen, adapted, reason, "fitted on this input" if chosen is None else "bundled default model"
+
+
+def _segment_rows(df: pd.DataFrame, texts: pd.Series, idx: np.ndarray, segmenter: Segmenter) -> list[list[str]]:
+    tokens = [[] for _ in range(len(df))]
+    for i, toks in zip(idx, segmenter.segment(texts.iloc[idx].tolist())):
+        tokens[i] = toks
+    df["tokens"] = pd.Series(tokens, dtype=object)
+    return tokens
+
+
+def _write_tables(writer: rundir.RunWriter, df, keys, themes, driver_table, segments_table, change_table,
+                  privacy) -> None:
+    """complaints.parquet/.csv and the summary tables, every string checked once more for personal data."""
+    safe = {c for c, t in privacy["columns"].items()
+            if t["treatment"] in ("kept", "pseudonymised", "masked", "unchanged")}  # each decided on in prepare
+    safe |= {"text_clean", "tokens", "themes"}  # masked twice already; lists of tokens of text_clean
+    complaints = scrub_frame(df, skip=safe)
+    complaints.to_parquet(writer.path(rundir.COMPLAINTS_PARQUET), index=False)
+    csv_frame = complaints.drop(columns=["tokens"] + [f"score_{k}" for k in keys])
+    csv_frame["themes"] = ["|".join(t) for t in complaints["themes"]]
+    io.write_csv(csv_frame, writer.path(rundir.COMPLAINTS_CSV))
+    for name, table in ((rundir.THEMES_CSV, themes), (rundir.DRIVERS_CSV, driver_table),
+                        (rundir.SEGMENTS_CSV, segments_table), (rundir.CHANGE_CSV, change_table)):
+        if table is not None:
+            io.write_csv(scrub_frame(table), writer.path(name))
+
+
 def run(input_path, out_dir, *, settings: Settings | None = None, model=None, progress: bool = True) -> RunResult:
     """Run every stage on one complaint file and write the run directory ``out_dir``.
 
     With ``model`` (a fitted ThemeModel, or the ``model/`` folder of an earlier run) themes
     are assigned with that model unchanged — next month's file gets the same themes for
-    the same text; without it, a model is fitted on this input (recorded in the manifest).
+    the same text; without it, the bundled model is used or one is fitted on this input
+    (recorded in the manifest). The output folder is checked before anything is read; the
+    new run is written beside the old one and swapped in at the end (:mod:`minetools.rundir`).
 
     Examples
     --------
@@ -530,42 +385,29 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
     >>> result.drivers.sort_values("impact").head(3)             # doctest: +SKIP
     """
     settings = settings or Settings()
+    key, key_path = pseudonym_key(settings)
+    out = rundir.check_output_dir(out_dir, inputs=[input_path], key_path=key_path)
     _use_font(settings)
-    model_source = model
-    out = Path(out_dir)
     stages = _Stages(7, progress)
     warnings: list[str] = []
     t_start = time.perf_counter()
+    given = load_model(model) if model is not None else None
 
     with stages("read", str(input_path)):
         raw = io.read_complaints(input_path, text_col=settings.text_col, score_col=settings.score_col,
                                  date_col=settings.date_col, sheet=settings.sheet, encoding=settings.encoding)
-        source = dict(raw.attrs["minetools"])
     with stages("clean", f"{len(raw):,} rows"):
-        df, pii_counts, parsing = prepare(raw, settings)
+        df, privacy, parsing = prepare(raw, settings, key=key)
     analysed = df["status"].isin(ANALYSED).to_numpy()
-    assigned_rows = df["status"].isin(ASSIGNED).to_numpy()
     texts = df["text_clean"].fillna("").str.slice(0, settings.max_chars)
-
-    if model is not None:
-        model = load_model(model)
-        adapted, reason = False, "model given"
-        model_source = str(model_source) if isinstance(model_source, (str, Path)) else "model given"
-    elif settings.labels_col:
-        model, adapted, reason = None, True, f"fitted on the human labels in column {settings.labels_col!r}"
-        model_source = "fitted on this input's human labels"
-    else:
-        model, adapted, reason = choose_model(settings, int(analysed.sum()))
-        model_source = "fitted on this input" if model is None else "bundled default model"
+    model, adapted, reason, model_source = _theme_model_choice(given if given is not None else model, settings,
+                                                               int(analysed.sum()))
     taxonomy = model.taxonomy_ if model is not None else load_taxonomy(settings.taxonomy)
     keys = list(taxonomy.keys)
     segmenter = make_segmenter(settings)
-    idx = np.flatnonzero(assigned_rows)
+    idx = np.flatnonzero(df["status"].isin(ASSIGNED).to_numpy())
     with stages("segment", f"{len(idx):,} texts"):
-        tokens = [[] for _ in range(len(df))]
-        for i, toks in zip(idx, segmenter.segment(texts.iloc[idx].tolist())):
-            tokens[i] = toks
-        df["tokens"] = pd.Series(tokens, dtype=object)
+        tokens = _segment_rows(df, texts, idx, segmenter)
 
     with stages("themes", "fit and assign" if model is None else f"assign with the {model_source}"):
         if model is None:
@@ -579,67 +421,62 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
         driver_table, driver_meta = _drivers_table(df, analysed, keys, settings, warnings)
         segments_table, change_table = _comparisons(df, analysed, keys, settings, driver_meta, warnings)
 
-    out.mkdir(parents=True, exist_ok=True)
-    with stages("figures", ("zh + en" if settings.report_lang == "en" else "") if settings.render else
-                "skipped (tables only; draw them with 'minetools report')"):
-        for lang in FIGURE_LANGS if settings.render else ():
-            if lang == "zh" or lang == settings.report_lang:
-                _draw_figures(figures_dir(out, lang), df, analysed, themes, driver_table, segments_table,
-                              change_table, keys, settings, lang=lang)
-
-    with stages("write", str(out)):
-        ordered = df.drop(columns=["tokens", "themes"]).columns.tolist()
-        df.to_parquet(out / "complaints.parquet", index=False)
-        csv_frame = df.drop(columns=["tokens"] + [f"score_{k}" for k in keys]).copy()
-        csv_frame["themes"] = [("|".join(t)) for t in df["themes"]]
-        io.write_csv(csv_frame, out / "complaints.csv")
-        io.write_csv(themes, out / "themes.csv")
-        io.write_csv(driver_table, out / "drivers.csv")
-        if segments_table is not None:
-            io.write_csv(segments_table, out / "drivers_segments.csv")
-        if change_table is not None:
-            io.write_csv(change_table, out / "drivers_change.csv")
-        model.save(out / "model")
-        counts = df["status"].value_counts().reindex(list(STATUSES), fill_value=0)
-        manifest = {
-            "minetools_version": _versions()["minetools"],
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "command": " ".join(sys.argv),
-            "input": {**source, "sha256": _file_hash(input_path), "rows": len(df)},
-            "settings": settings.to_dict(),
-            "versions": _versions(),
-            "hashes": {
-                "taxonomy": taxonomy.hash,
-                "model": model.model_hash_,
-                "bank_dict": _file_hash(Path(clean.__file__).parent / "resources" / "bank_dict.txt"),
-            },
-            "theme_model": {"adapted_to_input": adapted, "fitted_on": int(model.n_train_),
-                            "source": model_source, "reason": reason},
-            "seed": settings.seed,
-            "rows": {"input": len(df), **{k: int(v) for k, v in counts.items()},
-                     "balanced": int(counts.sum()) == len(df)},
-            "pii_masked": pii_counts,
-            "duplicates": {"exact": int(df["status_reason"].str.startswith("same text as").fillna(False).sum()),
-                           "near": int(df["status_reason"].str.startswith("near-duplicate of").fillna(False).sum()),
-                           "threshold": settings.dup_threshold},
-            "parsing": parsing,
-            "drivers": _drivers_meta(driver_meta, change_table),
-            "warnings": warnings,
-            "timings_s": stages.timings,
-            "columns": ordered,
-        }
-        (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
-                                           encoding="utf-8")
-        if settings.render:
-            report.write_report(out, lang=settings.report_lang, redraw=False)
-        else:  # charts or a report of an earlier run in this folder would not match these tables
-            shutil.rmtree(out / "figures", ignore_errors=True)
-            for name in ("report.html", "report.pdf"):
-                (out / name).unlink(missing_ok=True)
-    manifest["timings_s"]["total"] = round(time.perf_counter() - t_start, 3)
-    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
-                                       encoding="utf-8")
+    with rundir.RunWriter(out) as writer:
+        with stages("figures", ("zh + en" if settings.report_lang == "en" else "") if settings.render else
+                    "skipped (tables only; draw them with 'minetools report')"):
+            for lang in FIGURE_LANGS if settings.render else ():
+                if lang == "zh" or lang == settings.report_lang:
+                    draw_run_figures(figures_dir(writer.root, lang), df, analysed, themes, driver_table,
+                                     segments_table, change_table, keys, settings, lang=lang)
+        with stages("write", str(out)):
+            _write_tables(writer, df, keys, themes, driver_table, segments_table, change_table, privacy)
+            model.save(writer.path(rundir.MODEL_DIR))
+            manifest = _manifest(raw, df, input_path, settings, taxonomy, model, privacy, parsing, warnings, stages,
+                                 theme_model={"adapted_to_input": adapted, "fitted_on": int(model.n_train_),
+                                              "source": model_source, "reason": reason},
+                                 drivers_block=_drivers_meta(driver_meta, change_table), key=key)
+            rundir.write_manifest(writer.root, manifest)
+            if settings.render:
+                report.write_report(writer.root, lang=settings.report_lang, redraw=False)
+            manifest["timings_s"]["total"] = round(time.perf_counter() - t_start, 3)
+            writer.commit(manifest)
     return RunResult(out, df, themes, driver_table, manifest, model, segments_table, change_table)
+
+
+def _manifest(raw, df, input_path, settings, taxonomy, model, privacy, parsing, warnings, stages, *, theme_model,
+              drivers_block, key) -> dict:
+    """manifest.json: versions, settings, hashes, row accounting, privacy, timings (every string checked)."""
+    counts = df["status"].value_counts().reindex(list(STATUSES), fill_value=0)
+    source = {k: v for k, v in raw.attrs["minetools"].items() if k != "row_problems"}
+    problems = raw.attrs["minetools"].get("row_problems", {})
+    manifest = {
+        "minetools_version": _versions()["minetools"],
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "command": " ".join(sys.argv),
+        "input": {**source, "sha256": _file_hash(input_path), "rows": len(df),
+                  "records_invalid": len(problems.get("invalid", {})), "records_repaired": len(problems.get("notes", {})),
+                  "nul_bytes_removed": problems.get("removed_nul", 0)},
+        "settings": settings.to_dict(),
+        "versions": _versions(),
+        "hashes": {"taxonomy": taxonomy.hash, "model": model.model_hash_,
+                   "bank_dict": _file_hash(Path(__file__).parent / "resources" / "bank_dict.txt")},
+        "theme_model": theme_model,
+        "seed": settings.seed,
+        "rows": {"input": len(df), **{k: int(v) for k, v in counts.items()}, "balanced": int(counts.sum()) == len(df)},
+        "pii_masked": privacy["masked"],
+        "privacy": {"columns": privacy["columns"], "renamed_input_columns": privacy["renamed"],
+                    "pseudonym_key_id": hashlib.sha256(key).hexdigest()[:12]},
+        "duplicates": {"exact": int(df["status_reason"].str.startswith("same text as").fillna(False).sum()),
+                       "near": int(df["status_reason"].str.startswith("near-duplicate of").fillna(False).sum()),
+                       "threshold": settings.dup_threshold},
+        "parsing": parsing,
+        "drivers": drivers_block,
+        "warnings": warnings,
+        "driver_warnings": list(warnings),
+        "timings_s": stages.timings,
+        "columns": df.drop(columns=["tokens", "themes"]).columns.tolist(),
+    }
+    return scrub_json(manifest)
 
 
 def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | None = None, model=None,
@@ -651,6 +488,8 @@ def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | 
     ``evaluation.csv`` and ``evaluation.json`` into ``out_dir`` when given.
     """
     settings = settings or Settings()
+    out = rundir.check_output_dir(out_dir, inputs=[input_path]) if out_dir is not None else None
+    model = load_model(model)
     stages = _Stages(3, progress)
     with stages("read", str(input_path)):
         raw = io.read_complaints(input_path, text_col=settings.text_col, score_col=settings.score_col,
@@ -662,7 +501,6 @@ def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | 
         df, _, _ = prepare(raw, settings)
     rows = df["status"].isin(ANALYSED).to_numpy()
     texts = df["text_clean"].fillna("").str.slice(0, settings.max_chars)
-    model = load_model(model)
     if model is None:
         model, _, _ = choose_model(settings, int(rows.sum()))
     with stages("themes", "fit and assign" if model is None else "assign with the saved model"):
@@ -677,8 +515,7 @@ def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | 
     table, summary = evaluate_assignments(truth[rows], pred[rows])
     summary.update({"input": str(input_path), "labels_col": labels_col, "rows_excluded": int((~rows).sum()),
                     "model_hash": model.model_hash_})
-    if out_dir is not None:
-        out = Path(out_dir)
+    if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         io.write_csv(table.round(4), out / "evaluation.csv")
         (out / "evaluation.json").write_text(json.dumps({**summary, "per_theme": table.round(4).to_dict("records")},
@@ -758,5 +595,10 @@ def write_audit(run_dir, *, n: int = 200, seed: int = 0, out=None) -> Path:
     keys = [c[len("theme_"):] for c in complaints.columns if c.startswith("theme_")]
     sample = audit_sample(complaints, keys, n=n, random_state=seed)
     path = Path(out) if out else run_dir / "audit.csv"
-    io.write_csv(sample, path)
+    if path.exists() and path.resolve().parent == run_dir.resolve() and path.name not in rundir.owned_files(run_dir):
+        raise MinetoolsError(f"{path} exists and no minetools run wrote it; give another file with --out.")
+    io.write_csv(scrub_frame(sample), path)
+    if path.resolve().parent == run_dir.resolve():
+        rundir.record_files(run_dir, added=[path.resolve()])
     return path
+

@@ -396,12 +396,13 @@ def write_report(run_dir, *, lang: str = "zh", redraw: bool | None = None) -> tu
     folder has none (``redraw=None``), always (``redraw=True``, e.g. after editing
     a table by hand) or never (``False``). Nothing is recomputed.
     """
-    from minetools.pipeline import draw_figures, figures_dir
+    from minetools import rundir
+    from minetools.figures import draw_figures, figures_dir, owned_charts
 
     _check_lang(lang)
     run_dir = Path(run_dir)
     fig_dir = figures_dir(run_dir, lang)
-    if redraw or (redraw is None and not any(fig_dir.glob("*.png"))):
+    if redraw or (redraw is None and not owned_charts(run_dir, lang)):
         draw_figures(run_dir, lang=lang)
     complaints = pd.read_parquet(run_dir / "complaints.parquet", columns=["record_id", "text_clean"])
     themes = pd.read_csv(run_dir / "themes.csv", encoding="utf-8-sig", keep_default_na=False,
@@ -413,4 +414,5 @@ def write_report(run_dir, *, lang: str = "zh", redraw: bool | None = None) -> tu
     page = page.replace("<style>", "<style>" + font_face_css(page), 1)  # Chinese shows without system fonts
     html_path.write_text(page, encoding="utf-8")
     _write_pdf(run_dir, fig_dir, themes, drivers, manifest, lang)
+    rundir.record_files(run_dir, added=[html_path.resolve(), (run_dir / "report.pdf").resolve()])
     return html_path, run_dir / "report.pdf"

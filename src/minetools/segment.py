@@ -426,6 +426,7 @@ class Segmenter:
         n_jobs: int | str = "auto",
         cache_dir: str | Path | None = None,
         on_bad_lines: str = "raise",
+        user_words: Sequence[tuple[str, int | None, str | None]] = (),
     ):
         if backend not in _BACKENDS:
             raise ValueError(f"backend must be one of {_BACKENDS}, got {backend!r}")
@@ -464,7 +465,7 @@ class Segmenter:
                     syn_table.update(item)
                 else:
                     syn_files.append(str(item))
-        if stop_words or syn_table or stop_files or syn_files or self.user_dicts:
+        if stop_words or syn_table or stop_files or syn_files or self.user_dicts or user_words:
             conv = _simplifier()
         self.extra_stopwords = tuple(conv(w) for w in stop_words) if conv else ()
         self.extra_synonyms = {conv(k): conv(v) for k, v in syn_table.items()} if conv else {}
@@ -477,7 +478,9 @@ class Segmenter:
             entries, found = parse_user_dict(path, simplify=True)
             self._user_entries += entries
             problems += found
+        self._user_entries += [(conv(w), f, t) for w, f, t in user_words]
         stopwords = load_word_list(_resource("stopwords.txt"))
+        bundled_stopwords = frozenset(stopwords)
         stopwords.update(self.extra_stopwords)
         for path in self.stopword_files:
             words, found = parse_word_list(path, simplify=True)
@@ -498,6 +501,8 @@ class Segmenter:
         self.stopwords = stopwords
         self.synonyms = synonyms
         self._user_synonym_words = sorted({w for pair in user_syn.items() for w in pair})
+        self._user_stopwords = sorted(stopwords - bundled_stopwords)
+        self._user_synonyms = dict(sorted(user_syn.items()))
         self._tokenizer = None
         self._map: _TokenMap | None = None
         self._config_hash: str | None = None
@@ -554,6 +559,7 @@ class Segmenter:
         defaults = {"n_jobs": "auto", "cache_dir": None, "on_bad_lines": "raise", "problems": [], "pos": False,
                     "keep_pos": None, "simplify": False, "stopword_files": (), "synonym_files": (),
                     "extra_synonyms": {}, "_user_entries": [], "_user_synonym_words": [], "_map": None,
+                    "_user_stopwords": [], "_user_synonyms": {},
                     "_config_hash": None, "hmm": True, "remove_stopwords": True, "use_synonyms": True}
         self.__dict__.update({**defaults, **state})
 
@@ -781,6 +787,16 @@ class Segmenter:
         return out
 
     # -- cache -------------------------------------------------------------------------------
+    def user_resources(self) -> dict:
+        """What the user added to the bundled resources, as plain data (a saved model keeps it)."""
+        return {"dictionary": [list(e) for e in self._user_entries], "stopwords": list(self._user_stopwords),
+                "synonyms": dict(self._user_synonyms)}
+
+    def options(self) -> dict:
+        """The options that decide the tokens (with :meth:`user_resources`, enough to rebuild it)."""
+        return {"backend": self.backend, "hmm": self.hmm, "remove_stopwords": self.remove_stopwords,
+                "use_synonyms": self.use_synonyms}
+
     def config_hash(self) -> str:
         """Hash of everything that decides the tokens: backend, options and all resources."""
         if self._config_hash is None:

@@ -1,0 +1,228 @@
+"""Personal data in text: find it and replace it by a typed placeholder (``[手机号]`` …).
+
+The rules are data (``resources/pii.yml``: placeholders, context words, name and address
+vocabularies); this module compiles them and applies them to text that
+:func:`minetools.clean.normalize_text` has normalised (entities decoded, tags stripped,
+full-width folded, line breaks and spaces joined).
+
+What is masked, in this order
+-----------------------------
+1. **E-mail** ``local@domain.tld`` with spaces around the parts, ``(at)``/``[at]``/`` at ``/艾特,
+   and ``。``/``(dot)``/点 for the dots.
+2. **WeChat, QQ, passport and permit ids** after their context words (微信号, QQ, 护照 …);
+   E/G + 8 digits (the Chinese passport form) also without one.
+3. **Numbers.** A candidate is a run of digit groups joined by up to three separators
+   (space, ``-``, ``.``, ``/``, brackets …), with an optional ``+`` and bracketed area code.
+   From each group the longest window of consecutive groups that is a well-formed number is
+   masked: a mobile (``1[3-9]`` + 9 digits, +86/0086/86 allowed), an 18-character ID with a
+   valid birth date and checksum (or 15 digits with a valid date), a 16–19-digit card
+   passing Luhn, a landline (``0`` + area code + 7–8 digits; an extension after it is
+   absorbed). What remains is masked by its context word (``身份证``, ``卡号``, ``账号``,
+   ``电话``, ``QQ`` … in the 14 characters before it): an ID of 15–18, a card of 12–19, an
+   account of 9–25, a landline of 7–8 digits. Any other run of 12 or more digits typed in
+   groups of at least three is masked as ``[号码]`` unless its context says it is not
+   personal (流水号, 订单号 …). So ``2025-07-03 13912345678`` loses only the phone, and
+   ``尾号1234`` or ``95588`` stay. Runs of seven or more Chinese numerals (一三九…) are read
+   as digits.
+4. **Licence plates** (province character, a letter, five or six letters and digits).
+5. **Street addresses**: street + house number (+ building, unit, room), estates with a
+   building number; the words before them (住在, 地址：) are kept.
+6. **Names**: after a label (姓名：, 户名, 持卡人, 收款人, 联系人 …), an introduction (我叫, 本人),
+   a role (客户…来电, 柜员…) or before a title (张先生, 王女士, 李经理). Outside a label a name is a
+   surname from the list plus one or two common given-name characters, ending where a
+   known word begins (来电, 反映, 态度 …); surnames that are everyday words (向, 高, 方 …)
+   are not taken on a title alone, so 向经理反映 stays.
+
+The rules (``resources/pii.yml``) are compiled in :mod:`minetools.clean.pii_rules`; the
+decisions are in :mod:`minetools.clean.pii_numbers` (steps 2–5) and
+:mod:`minetools.clean.pii_words` (step 6).
+
+Every regular expression runs on RE2 (google-re2): no backtracking, time linear in the
+text. Texts are masked in batches joined by a separator no rule matches, so each
+expression runs once per batch rather than once per text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from minetools.clean import pii_numbers as nums
+from minetools.clean import pii_words as words
+from minetools.clean.normalize import normalize_text
+from minetools.clean.pii_rules import SEP, Edit, Rules, edit, rules
+
+__all__ = ["PII_KINDS", "placeholder", "mask_texts", "mask_pii", "count_pii", "looks_like_name", "looks_like_person"]
+
+#: kinds of personal data, in the order of resources/pii.yml
+PII_KINDS = ("mobile", "landline", "id", "card", "account", "number", "email", "passport", "wechat", "qq",
+             "plate", "address", "name")
+_BATCH_CHARS = 1_000_000
+
+
+def placeholder(kind: str) -> str:
+    """The placeholder written for one kind of personal data, e.g. ``[手机号]`` for ``mobile``."""
+    return f"[{rules().placeholders[kind]}]"
+
+
+# --- applying one rule ---------------------------------------------------------------------------
+# Matching runs on UTF-8 bytes: RE2 then reports byte offsets as they are (no conversion of a
+# long text to character offsets at every search). A decision reads the characters it needs.
+def _char_len(lead: int) -> int:
+    """Bytes of the UTF-8 character whose first byte is ``lead``."""
+    return 1 if lead < 0xC0 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+
+
+def _apply(pattern, s: bytes, decide: Callable[..., list[Edit]], counts: Counter, r: Rules, retry: bool) -> bytes:
+    """``s`` with the edits ``decide(match, s, r)`` returns for each match of ``pattern``.
+
+    With ``retry``, the search goes on right after the last edit, or one character after a
+    match that ``decide`` turns down, so that a shorter match inside it (王女士 inside 和王女士)
+    is not lost; the patterns that retry match a few characters only, so this stays linear."""
+    out, pos, at = [], 0, 0
+    search = pattern.search
+    while True:
+        m = search(s, at)
+        if m is None:
+            break
+        edits = decide(m, s, r)
+        for a, b, rep in edits:
+            if a < pos:
+                continue
+            out += (s[pos:a], rep.encode("utf-8"))
+            pos = b
+            counts[rep] += 1
+        if not retry:
+            at = max(m.end(), pos, m.start() + 1)
+        else:  # go on after the last edit (or one character later), not after the whole match
+            at = max(pos, m.start() + _char_len(s[m.start()]) if m.start() < len(s) else len(s) + 1)
+        if at > len(s):
+            break
+    if not out:
+        return s
+    out.append(s[pos:])
+    return b"".join(out)
+
+
+def _whole(kind: str):
+    return lambda m, s, r: edit(m.start(), m.end(), kind, r)
+
+
+def _group(kind: str):
+    return lambda m, s, r: edit(m.start(1), m.end(1), kind, r)
+
+
+# --- the passes, in order ------------------------------------------------------------------------
+def _passes(r: Rules):
+    """(pattern, decision, retry a turned-down match one character later), in order."""
+    return (
+        (r.email, _whole("email"), False),
+        (r.wechat, _group("wechat"), False),
+        (r.passport, _group("passport"), False),
+        (r.passport_bare, nums.passport_edits, False),
+        (r.digits, nums.number_edits, False),
+        (r.cn_digits, nums.cn_number_edits, False),
+        (r.extension, _whole("landline"), False),
+        (r.plate, nums.plate_edits, True),
+        (r.address, nums.address_edits, False),
+        (r.label, words.label_name, True),
+        (r.intro, words.cue_name, True),
+        (r.role, words.cue_name, True),
+        (r.nick, words.nick_name, True),
+        (r.title, words.title_name, True),
+        (r.latin_title, _group("name"), False),
+        (r.dotted, words.dotted_name, False),
+        (r.group, words.group_name, True),
+    )
+
+
+def _mask_batch(s: str, counts: Counter) -> str:
+    r = rules()
+    b = s.encode("utf-8")
+    for pattern, decide, retry in _passes(r):
+        b = _apply(pattern, b, decide, counts, r, retry)
+    return b.decode("utf-8")
+
+
+def _batches(texts: list[str]):
+    batch, size = [], 0
+    for i, t in enumerate(texts):
+        batch.append(i)
+        size += len(t) + 1
+        if size >= _BATCH_CHARS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def mask_texts(texts: Sequence[str], *, normalized: bool = False) -> tuple[list[str], dict[str, int]]:
+    """Mask personal data in many texts at once.
+
+    Parameters
+    ----------
+    texts : strings (anything else is returned unchanged).
+    normalized : the texts already went through :func:`minetools.clean.normalize_text`.
+
+    Returns
+    -------
+    The masked texts (normalised), and the number of values masked per kind (:data:`PII_KINDS`).
+    """
+    r = rules()
+    by_placeholder = {f"[{v}]": k for k, v in r.placeholders.items()}
+    out = list(texts)
+    idx = [i for i, t in enumerate(out) if isinstance(t, str)]
+    strings = [t if normalized else normalize_text(t) for t in (out[i] for i in idx)]
+    counts: Counter = Counter()
+    for batch in _batches(strings):
+        masked = _mask_batch(SEP.join(strings[i] for i in batch), counts).split(SEP)
+        for i, m in zip(batch, masked):
+            out[idx[i]] = m
+    per_kind = {k: 0 for k in PII_KINDS}
+    for rep, n in counts.items():
+        per_kind[by_placeholder[rep]] += n
+    return out, per_kind
+
+
+def mask_pii(text: str) -> str:
+    """One text with its personal data replaced by typed placeholders ([手机号], [身份证号], [姓名] …)."""
+    return mask_texts([text])[0][0]
+
+
+def count_pii(texts: Sequence[str]) -> tuple[list[str], dict[str, int]]:
+    """Mask every text and count what was masked, per placeholder (手机号, 身份证号 …)."""
+    masked, per_kind = mask_texts(texts)
+    r = rules()
+    return masked, {r.placeholders[k]: v for k, v in per_kind.items()}
+
+
+def looks_like_person(term: str) -> bool:
+    """:func:`looks_like_name`, or a surname before a title (马先生, 王女士) or, for a surname that is
+    no everyday word, before a title's first character (钟先, 李经). Everyday words that look like
+    names (黄金, 卫生 in ``resources/pii.yml``) are not persons."""
+    r = rules()
+    if term in r.common_words:
+        return False
+    if looks_like_name(term):
+        return True
+    sur = words.split_surname(term, r)
+    rest = term[sur:]
+    if not sur or not rest:
+        return False
+    return rest in r.title_words or (term[:sur] not in r.ambiguous and len(rest) == 1
+                                     and any(t.startswith(rest) and len(t) > 1 for t in r.title_words))
+
+
+def looks_like_name(token: str) -> bool:
+    """True for a 2–4-character token made of a surname and common given-name characters (e.g. 陈晓明).
+
+    For words shown on their own, without the context masking needs (word clouds, top
+    terms, a model's vocabulary): a segmenter joins an unknown name into one token.
+    """
+    r = rules()
+    if not 2 <= len(token) <= 4:
+        return False
+    sur = words.split_surname(token, r)
+    rest = token[sur:]
+    return (bool(sur) and 1 <= len(rest) <= 2 and all(ch in r.given for ch in rest) and token[0] not in r.ambiguous
+            and token not in r.common_words)

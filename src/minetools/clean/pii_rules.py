@@ -1,0 +1,199 @@
+"""The personal-data rules of ``resources/pii.yml``, compiled once per process (RE2 patterns, word sets).
+
+Words in the file are Simplified; their Traditional forms are added here (OpenCC s2t, s2tw,
+s2hk). The decisions that use these rules are in :mod:`minetools.clean.pii_numbers` and
+:mod:`minetools.clean.pii_words`; the order they run in is in :mod:`minetools.clean.pii`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+__all__ = ["Rules", "rules", "SEP", "Edit", "text_at", "edit"]
+
+#: records of a batch are joined by this; no rule matches it and normalised text never holds it
+SEP = "\x1e"
+
+Edit = tuple[int, int, str]  # (start byte, end byte, replacement)
+
+
+def text_at(s: bytes, a: int, b: int) -> str:
+    """The characters of UTF-8 ``s`` between bytes ``a`` and ``b`` (cut characters dropped)."""
+    return s[max(a, 0):b].decode("utf-8", "ignore")
+
+
+def edit(a: int, b: int, kind: str, r: "Rules") -> list[Edit]:
+    """Replace bytes ``a``..``b`` by the placeholder of ``kind``."""
+    return [(a, b, f"[{r.placeholders[kind]}]")]
+
+
+# --- the rules, compiled once ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Rules:
+    placeholders: dict[str, str]
+    context_by_last: dict[str, tuple[tuple[str, str], ...]]  # last character -> ((word, kind), …) longest first
+    context_near: object       # Python re: any context word (searched in a short window only)
+    context_kinds: dict[str, str]
+    service: object            # RE2 fullmatch of service numbers
+    email: object
+    wechat: object
+    passport: object
+    passport_bare: object
+    digits: object
+    cn_digits: object
+    extension: object
+    plate: object
+    address: object
+    address_cues: tuple[str, ...]
+    label: object
+    intro: object
+    role: object
+    nick: object
+    title: object
+    latin_title: object
+    dotted: object
+    group: object
+    surnames: frozenset[str]
+    compound: frozenset[str]
+    ambiguous: frozenset[str]
+    function_surnames: frozenset[str]
+    given: frozenset[str]
+    not_given: frozenset[str]
+    ends: tuple[str, ...]
+    cues: tuple[str, ...]
+    strong_ends: tuple[str, ...]
+    person_titles: frozenset[str]
+    title_words: tuple[str, ...]
+    common_words: frozenset[str]
+    stop_after_label: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _converters():
+    import opencc
+
+    return tuple(opencc.OpenCC(c) for c in ("s2t", "s2tw", "s2hk"))
+
+
+def _variants(words) -> list[str]:
+    """Each word with its Traditional forms (s2t, s2tw, s2hk), longest first."""
+    converters = _converters()
+    out = {w for w in words}
+    for w in list(out):
+        out.update(c.convert(w) for c in converters)
+    return sorted(out, key=lambda w: (-len(w), w))
+
+
+def _by_last_char(kinds: dict[str, str]) -> dict[str, tuple[tuple[str, str], ...]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for word in sorted(kinds, key=lambda w: (-len(w), w)):
+        out.setdefault(word[-1], []).append((word, kinds[word]))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in words)
+
+
+def _chars(text: str) -> list[str]:
+    return text.split() if isinstance(text, str) else list(text)
+
+
+@lru_cache(maxsize=1)
+def rules() -> Rules:
+    import re2
+    import yaml
+
+    data = yaml.safe_load(resources.files("minetools").joinpath("resources/pii.yml").read_text(encoding="utf-8"))
+    opts = re2.Options()
+    opts.case_sensitive = False
+    opts.max_mem = 64 << 20
+
+    exact = re2.Options()
+    exact.max_mem = 64 << 20
+
+    def rx(pattern: str, *, case: bool = False):
+        if case:
+            return re2.compile(pattern, exact)
+        return re2.compile(pattern, opts)
+
+    ctx_words, ctx_kinds = [], {}
+    for kind, words in data["context"].items():
+        for w in _variants(words):
+            ctx_kinds.setdefault(w.lower(), kind)
+            ctx_words.append(w)
+    for w in _variants(data["not_personal_context"]):
+        ctx_kinds.setdefault(w.lower(), "not_personal")
+        ctx_words.append(w)
+    ctx_words = sorted(set(ctx_words), key=lambda w: (-len(w), w))
+
+    names = data["names"]
+    surnames = _variants(_chars(data["surnames"]))
+    compound = frozenset(s for s in surnames if len(s) > 1)
+    sur_alt = _alt(surnames)
+    titles = _alt(_variants(names["titles"]))
+    glue = r"[ ]?(?:[:：=]|是|為|为|叫)?[ ]?(?:是|为|為)?[ ]?"
+    strong_glue = r"[ ]?(?:[:：=]|是|為|为|叫)[ ]?(?:是|为|為)?[ ]?"
+    label_alt = _alt(_variants(names["labels"]))
+    given_chars = _variants(_chars(data["given_chars"]))
+    given_class = "".join(sorted({c for w in given_chars for c in w}))
+    addr = data["addresses"]
+    num = "[0-9一二三四五六七八九十百千零〇两]"
+    units = _alt(_variants(addr["units"]))
+    unit_run = rf"(?:[ ]?[0-9A-Za-z一二三四五六七八九十零〇两]{{1,5}}[ ]?(?:{units}))"
+    admin = rf"(?:\p{{Han}}{{1,6}}?(?:{_alt(_variants(addr['admin']))}))"
+    street = rf"\p{{Han}}{{1,6}}?(?:{_alt(_variants(addr['streets']))})"
+    estate = rf"\p{{Han}}{{1,8}}?(?:{_alt(_variants(addr['estates']))})"
+    provinces = "".join(_variants(list("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")))
+    d = "[0-9]"
+    sep = r"[ \-.·•/_()（）]"
+    return Rules(
+        placeholders=dict(data["placeholders"]),
+        context_by_last=_by_last_char(ctx_kinds),
+        context_near=re.compile(_alt(ctx_words), re.IGNORECASE),
+        context_kinds=ctx_kinds,
+        service=rx("|".join(data["service_numbers"])),
+        email=rx(r"[A-Za-z0-9._%+\-]{1,64}(?: [A-Za-z0-9._%+\-]{1,64})?[ ]{0,2}"
+                 r"(?:@|\(at\)|\[at\]|（at）| at |艾特|#)[ ]{0,2}"
+                 r"(?:[A-Za-z0-9\-]{1,63}[ ]{0,2}(?:\.|。|\(dot\)|\[dot\]|（dot）| dot |点)[ ]{0,2}){1,4}[A-Za-z]{2,10}"),
+        wechat=rx(rf"(?:{_alt(_variants(data['context']['wechat']))})(?:号|號|id)?{glue}([A-Za-z][A-Za-z0-9_\-]{{5,19}})"),
+        passport=rx(rf"(?:{_alt(_variants(data['context']['passport']))})(?:号码|号|號碼|號)?{glue}"
+                    r"([A-Za-z]{1,2}[ \-]?\d{6,10}|\d{8,10})"),
+        passport_bare=rx(r"[EeGg]\d{8}"),
+        digits=rx(rf"(?:[+＋][ ]?)?(?:[(（][ ]?0\d{{2,3}}[ ]?[)）][ ]?)?{d}(?:{sep}{{1,3}}{d}|{d})*[Xx]?"),
+        cn_digits=rx(r"[0-9〇零一幺二两三四五六七八九](?:[ \-]?[0-9〇零一幺二两三四五六七八九]){6,}"),
+        extension=rx(r"\[固话\][ ]?(?:转|轉|分机|分機|ext\.?|x|-|—)[ ]?\d{1,6}"),
+        plate=rx(rf"[{provinces}][A-Za-z][ ]?[·•・.\-]?[ ]?[A-Za-z0-9]{{5,6}}"),
+        address=rx(rf"(?:{admin}{{0,3}}{street}[ ]?[甲乙丙丁]?{num}{{1,6}}(?:号|號|弄|巷)(?:之{num}{{1,3}}号)?{unit_run}{{0,5}}"
+                   rf"|{admin}{{0,3}}(?:{street}[ ]?{num}{{1,6}}(?:号|號))?{estate}{unit_run}{{1,5}})(?:[ ]?\d{{2,5}})?"),
+        address_cues=tuple(_variants(addr["cues"])),
+        label=rx(rf"(?:{label_alt})(?:({strong_glue})(\p{{Han}}(?: ?\p{{Han}}){{1,4}}|[A-Za-z][A-Za-z.'\-]*(?: [A-Za-z][A-Za-z.'\-]*){{0,2}})"
+                 rf"|()[ ]?((?:{sur_alt})[{given_class}]{{1,2}}))"),
+        intro=rx(rf"(?:{_alt(_variants(names['intros']))})[ ]?({sur_alt})(?:[{given_class}]|(?:$|[^\p{{Han}}]))"),
+        role=rx(rf"(?:{_alt(_variants(names['roles']))})[ ]?({sur_alt})[{given_class}]"),
+        nick=rx(rf"(?:{_alt(_variants(names['roles']))})[ ]?((?:小|老|阿)(?:{sur_alt}))"),
+        title=rx(rf"({sur_alt})(\p{{Han}}{{0,2}}?)({titles})"),
+        latin_title=rx(r"\b(?:[Mm]r|[Mm]rs|[Mm]s|[Mm]iss|[Dd]r|[Mm]x)\.? ?([A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[A-Z]{2,}"
+                       r"(?: [A-Z][a-z]+){0,2})", case=True),
+        dotted=rx(r"\p{Han}{1,8}[·•・]\p{Han}{1,8}(?:[·•・]\p{Han}{1,8})?"),
+        group=rx(rf"({sur_alt})(\p{{Han}}{{1,2}}?)(?:(?:、|和|与|及|跟)({sur_alt})(\p{{Han}}{{1,2}}?))?"
+                 rf"(?:{_alt(_variants(names['person_after']))})"),
+        surnames=frozenset(surnames),
+        compound=compound,
+        ambiguous=frozenset(_variants(_chars(data["ambiguous_surnames"]))),
+        function_surnames=frozenset(_variants(_chars(data["function_surnames"]))),
+        given=frozenset(c for w in given_chars for c in w),
+        not_given=frozenset(_variants(names["not_given"])),
+        ends=tuple(_variants(names["ends"])),
+        cues=tuple(_variants([*names["labels"], *names["intros"], *names["roles"]])),
+        strong_ends=tuple(_variants(names["strong_ends"])),
+        title_words=tuple(_variants(names["titles"])),
+        common_words=frozenset(_variants(data["common_words"])),
+        person_titles=frozenset(_variants(["先生", "女士", "小姐", "太太", "夫人", "阿姨", "叔叔", "老师", "同志"])),
+        stop_after_label=tuple(_variants(names["not_names"])),
+    )
+
+

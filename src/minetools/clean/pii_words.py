@@ -1,0 +1,140 @@
+"""Names in text: after labels, introductions and roles, before titles, with middle dots, before 夫妻/代理人.
+
+Each ``*_name(match, s, r)`` gets one RE2 match on the UTF-8 bytes ``s`` and returns the
+edits to make (see :mod:`minetools.clean.pii` for the order and the method).
+"""
+
+from __future__ import annotations
+
+import re
+
+from minetools.clean.pii_rules import Edit, Rules, text_at
+
+__all__ = ["is_han", "split_surname", "given_length", "label_name", "cue_name", "nick_name", "title_name",
+           "dotted_name", "group_name"]
+
+def is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def given_length(rest: str, r: Rules, *, strict: bool) -> int:
+    """How many characters of ``rest`` (the text after a surname) are a given name: 2, 1 or 0.
+
+    Never a character that does not start names (了, 的, 上, 名 …). ``strict`` (after a role or
+    an introduction, not after 姓名：): the name is two common given-name characters, or common
+    characters followed by a word that ends names (来电, 反映, 的 …), punctuation or the end, or
+    rarer characters followed by a word that only follows persons (来电, 反映, 先生 …)."""
+    for n in (2, 1):
+        part = rest[:n]
+        if len(part) < n or not all(is_han(ch) and ch not in r.not_given for ch in part):
+            continue
+        if not strict:
+            return n
+        after = rest[n:]
+        boundary = not after or not is_han(after[0])
+        common = all(ch in r.given for ch in part)
+        if (common and (n == 2 or boundary or after.startswith(r.ends))) or boundary or after.startswith(r.strong_ends):
+            return n
+    return 0
+
+
+def _everyday(surname: str, given: str, r: Rules) -> bool:
+    """Whether surname + given is an everyday word or starts with a function word (连续, 和金额, 来信)."""
+    return surname in r.function_surnames or (surname + given) in r.common_words or \
+        any(w in r.common_words for w in ((surname + given)[:2], (surname + given)[:3]))
+
+
+def split_surname(text: str, r: Rules) -> int:
+    """Length of the surname ``text`` starts with (2 for 欧阳), 0 if none."""
+    if text[:2] in r.compound:
+        return 2
+    return 1 if text[:1] in r.surnames else 0
+
+
+def name_edit(s: bytes, a: int, chars: str, r: Rules) -> list[Edit]:
+    """Mask the ``chars`` that start at byte ``a``."""
+    return [(a, a + len(chars.encode()), f"[{r.placeholders['name']}]")]
+
+
+def label_name(m, s: bytes, r: Rules) -> list[Edit]:
+    glue, a = (m.group(1).decode(), m.start(2)) if m.start(1) >= 0 else ("", m.start(4))
+    strong = bool(re.search(r"[:：=]", glue))  # 姓名：… ; after 是/为 (客户为查询…) the name must look like one
+    cand = text_at(s, a, a + 24)[:8]
+    spaced = len(cand) >= 3 and cand[1] == " " and is_han(cand[0]) and is_han(cand[2])
+    if spaced:  # 户名：张 伟 (a space typed inside the name)
+        n = 2 if len(cand) < 4 or not is_han(cand[3]) or cand[3:].startswith(r.ends) else 3
+        return name_edit(s, a, cand[:n + 1], r)
+    if cand[0].isascii():  # a name in Latin letters, after a label and a colon
+        return name_edit(s, a, m.group(2).decode(), r) if strong else []
+    if cand.startswith(r.stop_after_label):
+        return []
+    sur = split_surname(cand, r)
+    if sur:
+        n = given_length(cand[sur:], r, strict=not strong)
+        if n and (strong or not _everyday(cand[:sur], cand[sur:sur + n], r)):
+            return name_edit(s, a, cand[:sur + n], r)
+    if strong and cand[0] not in r.not_given:  # 姓名：<any two or three characters>
+        length = 3 if len(cand) >= 3 and is_han(cand[2]) and not cand[2:].startswith(r.ends) else 2
+        return name_edit(s, a, cand[:length], r)
+    return []
+
+
+def cue_name(m, s: bytes, r: Rules) -> list[Edit]:
+    """After an introduction or a role: surname + a common given name ending at a known word."""
+    surname, a = m.group(1).decode(), m.start(1)
+    rest = text_at(s, m.end(1), m.end(1) + 12)
+    n = given_length(rest, r, strict=True)
+    if not n:
+        return name_edit(s, a, surname, r) if m.group().decode().startswith(("我姓", "本人姓")) else []
+    if (surname in r.ambiguous and n < 2) or _everyday(surname, rest[:n], r):
+        return []
+    return name_edit(s, a, surname + rest[:n], r)
+
+
+def nick_name(m, s: bytes, r: Rules) -> list[Edit]:
+    after = text_at(s, m.end(1), m.end(1) + 9)
+    if after and is_han(after[0]) and not after.startswith(r.ends):
+        return []
+    return name_edit(s, m.start(1), m.group(1).decode(), r)
+
+
+def title_name(m, s: bytes, r: Rules) -> list[Edit]:
+    surname, middle, title = m.group(1).decode(), m.group(2).decode(), m.group(3).decode()
+    relaxed = title in r.person_titles and surname not in r.ambiguous  # 邓子豪先生: any given name
+    if middle and (surname in r.ambiguous or surname in r.function_surnames  # 居民林先生: 林先生
+                   or not (all(ch in r.given for ch in middle) or (relaxed and not any(ch in r.not_given
+                                                                                      for ch in middle)))):
+        return []
+    if not middle and (surname in r.function_surnames or (surname in r.ambiguous and title not in r.person_titles)):
+        return []  # 向经理反映, 这位先生; but 马先生, 高女士 are persons
+    return name_edit(s, m.start(1), surname + middle, r)
+
+
+def dotted_name(m, s: bytes, r: Rules) -> list[Edit]:
+    """买买提·艾力, 约翰·史密斯: a transliterated name with a middle dot (without the role or label
+    before it and the word after it: 客户买买提·艾力反映 keeps 客户 and 反映)."""
+    text = m.group().decode()
+    start = max((len(c) for c in r.cues if text.startswith(c) and len(c) < text.find("·") + 1), default=0)
+    dot = max(text.rfind(ch) for ch in "·•・")
+    end = len(text)
+    for k in range(dot + 2, len(text)):
+        if text[k:].startswith(r.ends):
+            end = k
+            break
+    a = m.start() + len(text[:start].encode())
+    return [(a, a + len(text[start:end].encode()), f"[{r.placeholders['name']}]")]
+
+
+def group_name(m, s: bytes, r: Rules) -> list[Edit]:
+    """One or two names before a word such as 夫妻, 二人, 代理人 (杨淼、吴垚夫妻二人)."""
+    edits = []
+    for g in (1, 3):
+        if m.start(g) < 0:
+            continue
+        given, surname = m.group(g + 1).decode(), m.group(g).decode()
+        if any(ch in r.not_given for ch in given) or (surname in r.ambiguous and len(given) < 2) \
+                or _everyday(surname, given, r) or not (len(surname) > 1 or all(ch in r.given for ch in given)):
+            return []
+        edits += name_edit(s, m.start(g), m.group(g).decode() + given, r)
+    return edits
+

@@ -1,0 +1,164 @@
+"""Features of the theme model: word n-grams of pre-segmented tokens and a fast TF-IDF transform.
+
+``FastTfidf`` reproduces a fitted scikit-learn ``TfidfVectorizer``'s ``transform`` (the same
+matrix, about 20× faster); ``tests/test_themes.py`` checks that the matrices are equal.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = ["WordNgrams", "FastTfidf", "TokenIds", "identity", "prep_chars", "PLACEHOLDER_RE"]
+
+PLACEHOLDER_RE = re.compile(r"\[[^\[\]\s]{1,10}\]")
+
+
+class WordNgrams:
+    """Analyzer for pre-tokenised documents: unigrams + n-grams joined by a space."""
+
+    def __init__(self, ngram_range=(1, 2)):
+        self.ngram_range = tuple(ngram_range)
+
+    def __call__(self, tokens):
+        lo, hi = self.ngram_range
+        toks = [t for t in tokens if not PLACEHOLDER_RE.fullmatch(t)]
+        out = []
+        for n in range(lo, hi + 1):
+            if n == 1:
+                out.extend(toks)
+            else:
+                out.extend(" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1))
+        return out
+
+
+_WS2 = re.compile(r"\s\s+")  # scikit-learn's whitespace normalisation for character n-grams
+
+
+class TokenIds(dict):
+    """token → vocabulary id; -1 unknown, -2 placeholder (filled on first sight, C-speed after)."""
+
+    def __init__(self, token_ids: dict[str, int]):
+        super().__init__(token_ids)
+
+    def __missing__(self, token):
+        value = -2 if PLACEHOLDER_RE.fullmatch(token) else -1
+        if len(self) < 5_000_000:
+            self[token] = value
+        return value
+
+
+class FastTfidf:
+    """Vectorised ``transform`` of a fitted TfidfVectorizer: the same matrix, ~20× faster.
+
+    scikit-learn counts n-grams in a Python loop. Here character n-grams (up to 3 characters)
+    are packed into one 64-bit key each (three 21-bit code points), word n-grams (up to 2
+    tokens, from :class:`WordNgrams`) into a pair of token ids, and looked up in a hash
+    index of the vocabulary; then sublinear tf, idf and l2 normalisation as scikit-learn
+    does them. ``tests/test_themes.py`` checks the matrices are equal to scikit-learn's.
+    Only for the settings it reproduces (:meth:`supports`); others use scikit-learn.
+    """
+
+    @staticmethod
+    def supports(vec, kind: str) -> bool:
+        lo, hi = vec.ngram_range if kind == "char" else vec.analyzer.ngram_range
+        if kind == "char":
+            return (vec.analyzer == "char" and vec.lowercase and vec.strip_accents is None
+                    and vec.preprocessor is None and 1 <= lo <= hi <= 3)
+        return isinstance(vec.analyzer, WordNgrams) and 1 <= lo <= hi <= 2
+
+    def __init__(self, vec, kind: str):
+        self.kind = kind
+        self.ngram_range = tuple(vec.ngram_range if kind == "char" else vec.analyzer.ngram_range)
+        self.dtype = vec.dtype
+        self.n_features = len(vec.vocabulary_)
+        self.sublinear = vec.sublinear_tf
+        self.norm = vec.norm
+        self.idf = vec.idf_.astype(vec.dtype) if vec.use_idf else None
+        keys, cols = [], []
+        if kind == "char":
+            for gram, col in vec.vocabulary_.items():
+                key = 0
+                for k, ch in enumerate(gram):
+                    key |= (ord(ch) + 1) << (21 * k)
+                keys.append(key)
+                cols.append(col)
+        else:
+            self.token_ids: dict[str, int] = {}
+            for gram, col in vec.vocabulary_.items():
+                parts = gram.split(" ")
+                ids = [self.token_ids.setdefault(t, len(self.token_ids)) for t in parts]
+                keys.append(ids[0] if len(ids) == 1 else ((ids[0] + 1) << 32) | (ids[1] + 1) << 0 | (1 << 63))
+                cols.append(col)
+        self.index = pd.Index(np.asarray(keys, dtype=np.uint64))  # hash lookups (C), faster than searchsorted
+        self.cols = np.asarray(cols, dtype=np.int64)
+
+    def _char_keys(self, docs: list[str]):
+        docs = [_WS2.sub(" ", d.lower()) for d in docs]
+        lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        cp = np.frombuffer("".join(docs).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64) + 1
+        starts = np.cumsum(lens) - lens
+        rows, keys = [], []
+        for n in range(self.ngram_range[0], self.ngram_range[1] + 1):
+            cnt = np.maximum(lens - n + 1, 0)
+            pos = np.repeat(starts - np.cumsum(cnt) + cnt, cnt) + np.arange(cnt.sum())
+            key = cp[pos].copy()
+            for k in range(1, n):
+                key |= cp[pos + k] << np.uint64(21 * k)
+            rows.append(np.repeat(np.arange(len(docs)), cnt))
+            keys.append(key)
+        return np.concatenate(rows), np.concatenate(keys)
+
+    def _word_keys(self, token_lists):
+        ids = self.__dict__.get("_ids")
+        if ids is None:
+            ids = self._ids = TokenIds(self.token_ids)
+        get = ids.__getitem__
+        flat: list[int] = []
+        lens = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        for toks in token_lists:
+            flat += map(get, toks)
+        a = np.asarray(flat, dtype=np.int64)
+        rows = np.repeat(np.arange(len(token_lists)), lens)
+        keep = a != -2  # placeholders are dropped before n-grams are formed, as WordNgrams does
+        a, rows = a[keep], rows[keep]
+        lo, hi = self.ngram_range
+        uni = (a >= 0) & (lo == 1)
+        pair = (rows[:-1] == rows[1:]) & (a[:-1] >= 0) & (a[1:] >= 0) & (hi == 2)
+        bi = ((a[:-1][pair] + 1).astype(np.uint64) << np.uint64(32)) | (a[1:][pair] + 1).astype(np.uint64) \
+            | np.uint64(1 << 63)
+        return np.concatenate([rows[uni], rows[:-1][pair]]), np.concatenate([a[uni].astype(np.uint64), bi])
+
+    def transform(self, docs):
+        from sklearn.preprocessing import normalize
+
+        n = len(docs)
+        rows, keys = self._char_keys(docs) if self.kind == "char" else self._word_keys(docs)
+        at = self.index.get_indexer(keys)
+        found = at >= 0
+        X = sp.csr_matrix((np.ones(int(found.sum()), dtype=self.dtype), (rows[found], self.cols[at[found]])),
+                          shape=(n, self.n_features), dtype=self.dtype)
+        X.sum_duplicates()
+        X.sort_indices()
+        if self.sublinear:
+            np.log(X.data, X.data)
+            X.data += 1.0
+        if self.idf is not None:
+            X.data *= self.idf[X.indices]
+        if self.norm is not None:
+            X = normalize(X, norm=self.norm, copy=False)
+        return X
+
+
+
+
+def identity(tokens):
+    return list(tokens)
+
+
+def prep_chars(text: str) -> str:
+    """Text fed to the character vectorizer: placeholders removed."""
+    return PLACEHOLDER_RE.sub(" ", text)

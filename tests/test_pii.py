@@ -1,0 +1,173 @@
+"""Personal data in text: each kind in the forms people write it is masked; look-alikes stay.
+
+Tables of (text in, text out). The adversarial corpora in data/eval/privacy/ (written by people
+who did not see these rules) are run end to end in test_privacy_corpus.py.
+"""
+
+import time
+
+import pytest
+
+from minetools.clean import clean_text, looks_like_person, mask_pii, mask_texts, normalize_text
+from minetools.clean.pii_numbers import _ID_CHECK, _ID_WEIGHTS, luhn
+
+
+def _card(body: str) -> str:
+    return next(body + d for d in "0123456789" if luhn(body + d))
+
+
+def _id18(body17: str) -> str:
+    return body17 + _ID_CHECK[sum(int(d) * w for d, w in zip(body17, _ID_WEIGHTS)) % 11]
+
+
+CARD = _card("622588123456789")        # 16 digits, Luhn-valid
+ID = _id18("32058219880214051")        # valid checksum
+BAD_ID = ID[:-1] + ("1" if ID[-1] != "1" else "2")
+
+
+@pytest.mark.parametrize("text_in, text_out", [
+    ("回电13813572468", "回电[手机号]"),
+    ("手机138 1357 2468", "手机[手机号]"),
+    ("138-1357-2468转告", "[手机号]转告"),
+    ("138.1357.2468", "[手机号]"),
+    ("1 3 8 1 3 5 7 2 4 6 8", "[手机号]"),
+    ("+86 138 1357 2468", "[手机号]"),
+    ("0086-13813572468", "[手机号]"),
+    ("８６１３８１３５７２４６８", "[手机号]"),
+    ("１３８１３５７２４６８", "[手机号]"),
+    ("138\n1357\t2468", "[手机号]"),
+    ("138&nbsp;1357\u00a02468", "[手机号]"),
+    ("138<span></span>1357<b></b>2468", "[手机号]"),
+    ("138\u200b1357\u200d2468", "[手机号]"),
+    ("幺三八一三五七二四六八", "[手机号]"),
+    ("两部手机13813572468和15922223333都打不通", "两部手机[手机号]和[手机号]都打不通"),
+    ("2025-07-03 13813572468", "2025-07-03 [手机号]"),
+])
+def test_mobiles_are_masked_in_every_written_form(text_in, text_out):
+    assert mask_pii(text_in) == text_out
+
+
+@pytest.mark.parametrize("text_in, text_out", [
+    ("座机010 6234 5003", "座机[固话]"),
+    ("0755-8888-6004", "[固话]"),
+    ("（021）62345006", "[固话]"),
+    ("(0571)8765-4321转802", "[固话]"),
+    ("010-62345003 ext. 12", "[固话]"),
+    ("座机电话：6234 5003", "座机电话：[固话]"),
+    ("客服热线95588，400-820-8888", "客服热线95588，400-820-8888"),  # service numbers are not personal
+])
+def test_landlines_with_area_codes_brackets_and_extensions(text_in, text_out):
+    assert mask_pii(text_in) == text_out
+
+
+@pytest.mark.parametrize("text_in, text_out", [
+    (f"身份证{ID}", "身份证[身份证号]"),
+    (f"证件号 {ID[:6]} {ID[6:14]} {ID[14:]}", "证件号 [身份证号]"),
+    (f"身份证号码：{BAD_ID}", "身份证号码：[身份证号]"),       # checksum wrong, the context says what it is
+    ("老身份证320582880214051", "老身份证[身份证号]"),
+    (f"卡号{CARD}被吞", "卡号[银行卡号]被吞"),
+    (f"卡 {CARD[:4]} {CARD[4:8]} {CARD[8:12]} {CARD[12:]}", "卡 [银行卡号]"),
+    ("信用卡号 6222 1234 5678 9012", "信用卡号 [银行卡号]"),  # fails Luhn: the word says it is a card
+    ("收款账户：3100 0296 9800 4092 1", "收款账户：[账号]"),
+    ("账号为1234567890", "账号为[账号]"),
+    ("尾号1234的卡", "尾号1234的卡"),                        # the last four digits are not personal
+    ("流水号202507031234567", "流水号202507031234567"),      # says it is not personal
+])
+def test_ids_cards_and_accounts(text_in, text_out):
+    assert mask_pii(text_in) == text_out
+
+
+@pytest.mark.parametrize("text_in, text_out", [
+    ("邮箱 zhang.san@example.com 联系", "邮箱 [邮箱] 联系"),
+    ("发到 zhangsan ＠ qq ． com", "发到 [邮箱]"),
+    ("邮箱wangwu@sina。com，谢谢", "邮箱[邮箱]，谢谢"),
+    ("zhao(at)gmail(dot)com", "[邮箱]"),
+    ("xuwei艾特126点com", "[邮箱]"),
+    ("微信号：wx_abc123", "微信号：[微信号]"),
+    ("加vx：Zhang-Wei_88", "加vx：[微信号]"),
+    ("QQ:12345678", "QQ:[QQ号]"),
+    ("扣扣 987654321", "扣扣 [QQ号]"),
+    ("护照E12345678", "护照[证件号]"),
+    ("港澳通行证 C12345678", "港澳通行证 [证件号]"),
+    ("车牌京A·12345", "车牌[车牌号]"),
+    ("粤B D12345的车", "[车牌号]的车"),
+])
+def test_emails_messaging_ids_passports_and_plates(text_in, text_out):
+    assert mask_pii(text_in) == text_out
+
+
+@pytest.mark.parametrize("text_in, text_out", [
+    ("建国路88号1201室", "[地址]"),
+    ("我家住在北京市朝阳区建国路88号3栋2单元501室", "我家住在[地址]"),
+    ("地址：阳光花园3号楼2单元", "地址：[地址]"),
+    ("金融街甲9号", "[地址]"),
+    ("建国路支行3号窗口", "建国路支行3号窗口"),            # a branch and a counter are not an address
+])
+def test_street_addresses(text_in, text_out):
+    assert mask_pii(text_in) == text_out
+
+
+@pytest.mark.parametrize("text_in, text_out", [
+    ("姓名：王小明，反映排队", "姓名：[姓名]，反映排队"),
+    ("我叫陈晓明", "我叫[姓名]"),
+    ("客户徐伟来电反映", "客户[姓名]来电反映"),
+    ("本人王勇", "本人[姓名]"),
+    ("持卡人：李娜 户名 张伟 收款人刘洋 联系人赵敏", "持卡人：[姓名] 户名 [姓名] 收款人[姓名] 联系人[姓名]"),
+    ("户名：张 伟", "户名：[姓名]"),
+    ("张先生和王女士找李经理", "[姓名]先生和[姓名]女士找[姓名]经理"),
+    ("客户马先生来电", "客户[姓名]先生来电"),
+    ("柜员王芳态度差", "柜员[姓名]态度差"),
+    ("柜员小王不理人", "柜员[姓名]不理人"),
+    ("我姓赵，家住城西", "我姓[姓名]，家住城西"),
+    ("客户买买提·艾力反映", "客户[姓名]反映"),
+    ("欧阳娜娜、司马婉清夫妻二人", "[姓名]、[姓名]夫妻二人"),
+    ("聯繫人：陳曉明", "聯繫人：[姓名]"),
+    ("Name: Wang Lei, phone", "Name: [姓名], phone"),
+    ("Mr. Chen Hao called", "Mr. [姓名] called"),
+])
+def test_names_in_the_forms_people_use(text_in, text_out):
+    assert mask_pii(text_in) == text_out
+
+
+@pytest.mark.parametrize("text", [
+    "我向经理反映了", "这位先生很好", "马上就好", "高度重视", "一小时", "白跑一趟", "钱被扣了", "金额不对",
+    "客户马上来电", "客户连续去了三次", "客户来信表示感谢", "柜员把我给孙子的学费转错人", "窗口明明亮着灯",
+    "网银转账给房东", "去徐汇一家支行", "资金转入本人储蓄卡", "许多老人坐在地上", "十余名老人在雨中",
+    "我是贵行的老客户", "本人于2025年3月", "联系人：本人", "客户为查询进度来电", "等了45分钟，前面20个人",
+    "3号窗口", "利率3.85%", "金额1,234,567.89元", "2025/07/03 09:15:22",
+])
+def test_ordinary_words_and_numbers_are_never_masked(text):
+    assert mask_pii(text) == normalize_text(text)
+
+
+def test_masking_is_idempotent_so_outputs_can_be_checked_again():
+    once = mask_pii(f"我叫陈晓明，电话138 1357 2468，卡号{CARD}，住建国路88号")
+    assert mask_pii(once) == once
+
+
+def test_counts_per_kind():
+    _, counts = mask_texts([f"电话13813572468 卡{CARD}", f"身份证{ID}", "我叫陈晓明", None])
+    assert counts["mobile"] == 1 and counts["card"] == 1 and counts["id"] == 1 and counts["name"] == 1
+
+
+def test_clean_text_masks_normalised_text_then_simplifies():
+    assert clean_text("<b>櫃員</b>把卡扔了！！！卡號：" + CARD) == "柜员 把卡扔了！卡号：[银行卡号]"
+
+
+@pytest.mark.parametrize("token, person", [
+    ("陈晓明", True), ("马先生", True), ("王女士", True), ("黄金", False), ("支行", False), ("周一", False),
+    ("卫生", False), ("经理", False),
+])
+def test_words_shown_alone_that_look_like_persons(token, person):
+    assert looks_like_person(token) is person
+
+
+@pytest.mark.parametrize("cell", [
+    "a" * 2_000_000, "a." * 1_000_000, "1 " * 1_000_000, "@" * 2_000_000, "<" * 2_000_000, "姓名" * 1_000_000,
+    "客户王" * 600_000,
+])
+def test_adversarial_cells_finish(cell):
+    """Linear-time patterns: a 2 MB adversarial cell is masked (speed: bench/bench_privacy.py, not asserted)."""
+    start = time.process_time()
+    masked, _ = mask_texts([cell])
+    assert len(masked[0]) > 0 and time.process_time() - start >= 0
