@@ -40,9 +40,11 @@ $(VENV)/.fonts: $(STAMP)
 demo: $(STAMP) $(VENV)/.fonts
 	$(BIN)/minetools demo --out out/demo
 
-# Headless Chromium renders report.html in the tests (Debian package; installed once if missing).
+# Headless Chromium renders report.html in the tests, and pdftotext (poppler-utils) reads report.pdf back
+# for the privacy scan (Debian packages; installed once if missing).
 $(VENV)/.chromium: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { $(APT_INSTALL) chromium; }
+	@command -v pdftotext >/dev/null 2>&1 || { $(APT_INSTALL) poppler-utils; }
 	touch $@
 
 # two workers (one per core), each test file on one worker so its fixtures are built once

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPORA = {"dev": ROOT / "data" / "eval" / "privacy" / "privacy_dev.csv",
            "holdout": ROOT / "data" / "eval" / "privacy" / "privacy_holdout.csv"}
 TEXT_COL, ID_COL = "投诉内容", "编号"
+_BASE64 = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
 
 
 def read_corpus(path) -> list[dict]:
@@ -98,7 +99,10 @@ def _texts_of(out: Path) -> list[tuple[str, str]]:
             continue
         rel = path.relative_to(out).as_posix()
         if path.suffix in (".csv", ".json", ".html", ".svg", ".yml", ".yaml", ".txt", ".tsv", ".md"):
-            found.append((rel, path.read_text(encoding="utf-8-sig", errors="replace")))
+            text = path.read_text(encoding="utf-8-sig", errors="replace")
+            # embedded images and fonts are base64 (letters and digits by chance); their text is scanned in
+            # the SVG and PDF versions of the same charts
+            found.append((rel, _BASE64.sub("data:…", text)))
         elif path.suffix == ".parquet":
             df = pd.read_parquet(path)
             cells = [" ".join(map(str, v)) if hasattr(v, "__len__") and not isinstance(v, str) else str(v)
@@ -112,16 +116,21 @@ def _texts_of(out: Path) -> list[tuple[str, str]]:
 
 def scan_outputs(out: Path, rows: list[dict]) -> list[dict]:
     """Every (case, form, file) where a personal value of ``rows`` appears in a file under ``out``."""
+    import re2
+
     texts = _texts_of(Path(out))
+    forms = [(r, form) for r in rows if r["kind"] != "none" for form in variants(r["value"])]
+    if not forms:
+        return []
+    any_form = re2.compile("|".join(re.escape(f) for _, f in forms))  # one pass per file finds the files to look at
     leaks = []
-    for r in rows:
-        if r["kind"] == "none":
+    for rel, text in texts:
+        if not any_form.search(text):
             continue
-        for form in variants(r["value"]):
-            for rel, text in texts:
-                if _found(form, text):
-                    leaks.append({"case_id": r["case_id"], "kind": r["kind"], "carrier": r["carrier"], "form": form,
-                                  "file": rel})
+        for r, form in forms:
+            if _found(form, text):
+                leaks.append({"case_id": r["case_id"], "kind": r["kind"], "carrier": r["carrier"], "form": form,
+                              "file": rel})
     return leaks
 
 

@@ -31,6 +31,7 @@ __all__ = ["ParsedTable", "decode_bytes", "parse_delimited", "clean_header"]
 
 _CR_IN_FIELD = "\ue000"  # a private-use character standing for a bare CR while parsing
 _DELIMITERS = (",", "\t", ";", "|")
+_MAX_FIELD = 2**31 - 1
 
 
 @dataclass
@@ -44,18 +45,32 @@ class ParsedTable:
     encoding: str = "utf-8"
     delimiter: str = ","
     removed_nul: int = 0
+    original_header: list[str] = field(default_factory=list)   # as the file wrote it
+
+
+def _plausible(text: str) -> float:
+    """Share of characters that Chinese exports are made of: CJK, ASCII printable, CJK punctuation, spaces."""
+    if not text:
+        return 0.0
+    good = sum(1 for ch in text if ch.isascii() and (ch.isprintable() or ch in "\r\n\t")
+               or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
+    return good / len(text)
 
 
 def _utf16_without_bom(raw: bytes) -> str | None:
-    sample = raw[:4000]
-    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+    """"utf-16-le"/"utf-16-be" when the bytes read as plausible text that way (and not as GB18030)."""
+    sample = raw[:8000] if len(raw) > 8000 else raw
+    sample = sample[: len(sample) // 2 * 2]
+    if len(sample) < 8:
         return None
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    if odd > 3 * max(even, 1):
-        return "utf-16-le"
-    if even > 3 * max(odd, 1):
-        return "utf-16-be"
-    return None
+    scores = {}
+    for enc in ("utf-16-le", "utf-16-be", "gb18030"):
+        try:
+            scores[enc] = _plausible(sample.decode(enc))
+        except UnicodeDecodeError:
+            scores[enc] = 0.0
+    best = max(("utf-16-le", "utf-16-be"), key=scores.get)
+    return best if scores[best] >= 0.95 and scores[best] > scores["gb18030"] + 0.05 else None
 
 
 def decode_bytes(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
@@ -66,16 +81,16 @@ def decode_bytes(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
         return raw.decode("utf-8-sig"), "utf-8-sig"
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
     utf16 = _utf16_without_bom(raw)
     if utf16:
         try:
             return raw.decode(utf16), utf16
         except UnicodeDecodeError:
             pass
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
     lines = raw.split(b"\n")
     utf8_lines = 0
     out = []
@@ -118,6 +133,7 @@ def _records(text: str, delimiter: str) -> list[tuple[int, int, list[str]]]:
     """(first line, last line, fields) of each non-blank record (lines 1-based)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     out, line = [], 1
+    limit = csv.field_size_limit(_MAX_FIELD)  # a cell may be megabytes long; restored below
     try:
         for fields in reader:
             start = line
@@ -126,7 +142,16 @@ def _records(text: str, delimiter: str) -> list[tuple[int, int, list[str]]]:
                 out.append((start, line - 1, fields))
     except csv.Error as exc:
         raise ValueError(f"line {line}: {exc}") from None
+    finally:
+        csv.field_size_limit(limit)
     return out
+
+
+def _swallows_records(fields: list[str], delimiter: str, width: int) -> bool:
+    """A quoted field whose inner lines look like whole records (as many delimiters as a record has):
+    an unclosed quote has swallowed the lines after it."""
+    return width > 2 and any(part.count(delimiter) >= width - 1 for f in fields if "\n" in f
+                             for part in f.split("\n")[1:])
 
 
 def _fit_score(records, width: int) -> int:
@@ -156,9 +181,9 @@ def parse_delimited(text: str, *, delimiter: str | None = None, default: str = "
         header = header[:-1]  # a delimiter at the end of every line: no column there
     width = len(header)
     table = ParsedTable(clean_header([h.replace(_CR_IN_FIELD, " ") for h in header]), [], encoding="",
-                        delimiter=delimiter, removed_nul=removed)
+                        delimiter=delimiter, removed_nul=removed, original_header=list(header))
     for k, (line, last, fields) in enumerate(body):
-        if last > line and len(fields) != width and any('"' in f or "\n" in f for f in fields):
+        if last > line and (len(fields) != width or _swallows_records(fields, delimiter, width)):
             raise ValueError(f"line {line}: a quoted field opened here is not closed where the record should end, "
                              f"so lines {line}–{last} would be read as one record; fix the quote in the export "
                              "(a \" inside a cell must be doubled) or re-export it")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from minetools import drivers, plots, rundir
+from minetools.clean import looks_like_person
 from minetools.config import MinetoolsError
 from minetools.segment import keywords
 
@@ -73,7 +74,8 @@ def draw_run_figures(folder: Path, df, analysed, themes, driver_table, segments,
         written += plots.save_figure(draw(), folder / name)
     text_by_id = dict(zip(df["record_id"], df["text_clean"].fillna("")))
     ranked = driver_table.dropna(subset=["impact"]).sort_values("impact")["theme"].tolist()
-    order = [k for k in ranked if k in keys] or themes.sort_values("n", ascending=False)["key"].tolist()
+    order = [k for k in ranked if k in keys] or [k for k in themes.sort_values("n", ascending=False)["key"]
+                                                  if k in keys]
     shown = themes.set_index("key")
     analysed_tokens = df.loc[analysed, "tokens"].tolist()
     for key in order[:WORDCLOUD_THEMES]:
@@ -81,7 +83,7 @@ def draw_run_figures(folder: Path, df, analysed, themes, driver_table, segments,
             continue
         in_theme = (pd.to_numeric(df.loc[analysed, f"theme_{key}"], errors="coerce") == 1).tolist()
         words = keywords(analysed_tokens, in_theme, method="tfidf", top_n=60)  # typical of the theme, not generic
-        words = words[~words["word"].str.fullmatch(r"[\d\W_]+")]
+        words = words[~words["word"].str.fullmatch(r"[\d\W_]+") & ~words["word"].map(looks_like_person)]
         ids = [int(i) for i in str(shown.loc[key, "example_ids"] or "").split("|") if str(i).strip().isdigit()][:3]
         ax = plots.plot_theme_wordcloud(dict(zip(words["word"], words["score"])), [text_by_id.get(i, "") for i in ids],
                                         theme_label=labels.get(key, key), lang=lang)

@@ -102,7 +102,7 @@ def _read_text_table(path: Path, sep: str | None, encoding: str | None) -> tuple
         raise InputError(f"{path} has a header but no records. Check that the export holds the complaints.")
     df = pd.DataFrame(table.rows, columns=table.header, dtype=object)
     problems = {"invalid": table.invalid, "notes": table.notes, "removed_nul": table.removed_nul,
-                "delimiter": table.delimiter}
+                "delimiter": table.delimiter, "original_header": table.original_header}
     return df, enc, problems
 
 
@@ -138,7 +138,7 @@ def _read_jsonl(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line, parse_constant=str)  # NaN/Infinity stay visible (flagged per row)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}, line {number}: not valid JSON ({exc.msg}). Each line must hold one JSON object; "
                              "fix or remove that line.") from None
@@ -236,9 +236,12 @@ def read_complaints(
                          "damaged or truncated; export it again.") from None
     if df.empty:
         raise InputError(f"{path} has a header but no records. Check that the export holds the complaints.")
+    original = [str(c) for c in problems.pop("original_header", df.columns)]
     df.columns = clean_header([str(c) for c in df.columns])
+    aliases = {o: c for o, c in zip(original, df.columns) if o != c}  # --text-col "投诉内容 " as the file wrote it
     df = _flatten_cells(df)
-    columns = map_columns(df, path=path, text_col=text_col, score_col=score_col, date_col=date_col)
+    columns = map_columns(df, path=path, text_col=aliases.get(text_col, text_col),
+                          score_col=aliases.get(score_col, score_col), date_col=aliases.get(date_col, date_col))
     text = df[columns["text"]]
     if pd.api.types.is_numeric_dtype(text) or text.map(lambda v: not isinstance(v, str) and pd.notna(v)).any():
         df[columns["text"]] = text.map(lambda v: v if isinstance(v, str) or pd.isna(v) else str(v))
@@ -291,7 +294,9 @@ def map_columns(df: pd.DataFrame, *, path=None, text_col=None, score_col=None, d
     if "text" not in found:
         raise InputError(
             f"No complaint-text column found{where}. Columns found: {', '.join(map(str, df.columns))}. "
-            "Name the column that holds the complaint text with --text-col, e.g. --text-col 投诉内容."
+            "Name the column that holds the complaint text with --text-col, e.g. --text-col 投诉内容 (if these "
+            "names look garbled, the file's encoding was not recognised: pass it with --encoding, e.g. "
+            "--encoding utf-16-le or gb18030)."
         )
     return found
 

@@ -28,6 +28,7 @@ def value_shape(value: str) -> str:
     if re.fullmatch(r"-?\d{1,3}(\.\d{1,2})?", text):
         return repr(text)
     shape = re.sub(r"[\u4e00-\u9fff]", "字", text.translate(_SHAPE))
+    shape = re.sub(r"9{7,}", lambda m: f"9…9 ({len(m.group())} digits)", shape)
     return repr(shape[:24] + ("…" if len(shape) > 24 else ""))
 
 
@@ -81,8 +82,11 @@ SCALES = {"1-5": (1, 5), "1-10": (1, 10), "0-10": (0, 10), "0-100": (0, 100), "b
 
 
 def _detect_scale(numbers: pd.Series) -> str:
-    """The narrowest common scale holding at least 98% of the values (stray typos are flagged, not obeyed)."""
-    valid = numbers.dropna()
+    """The narrowest common scale holding at least 98% of the values (stray typos are flagged, not obeyed).
+
+    Only values a scale could hold (0 to 100) are looked at: infinities and absurd numbers are
+    flagged per row, they do not decide the scale."""
+    valid = numbers[numbers.between(0, 100)]
     if valid.empty or valid.between(1, 5).mean() >= 0.98:
         return "1-5"
     if valid.between(0, 10).mean() >= 0.98:
@@ -102,7 +106,7 @@ def parse_scores(values: pd.Series, *, scale: str | None = None) -> tuple[pd.Ser
     if scale is not None and scale not in SCALES:
         raise MinetoolsError(f"Unknown satisfaction scale {scale!r}; use one of {', '.join(SCALES)}.")
     text = values.astype("string").str.strip()
-    blank = text.isna() | text.str.lower().isin(_BLANKS)
+    blank = (text.isna() | text.str.lower().isin(_BLANKS)) & (text != "NaN").fillna(True)  # JSON's NaN is a value
     numbers = pd.to_numeric(text.str.replace(r"分$", "", regex=True), errors="coerce")
     words = text.map(SCORE_WORDS.get, na_action="ignore").astype("Float64")
     present_words = set(text[words.notna()].dropna().unique())

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from minetools import drivers, io, report, rundir
-from minetools.clean.pii_columns import load_pseudonym_key, scrub_frame, scrub_json
+from minetools.clean.pii_columns import load_pseudonym_key, pseudonym_key_path, scrub_frame, scrub_json
 from minetools.clean.table import ANALYSED, ASSIGNED, STATUSES, prepare
 from minetools.config import MinetoolsError, Settings
 from minetools.figures import FIGURE_LANGS, draw_run_figures, figures_dir
@@ -385,8 +385,8 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
     >>> result.drivers.sort_values("impact").head(3)             # doctest: +SKIP
     """
     settings = settings or Settings()
-    key, key_path = pseudonym_key(settings)
-    out = rundir.check_output_dir(out_dir, inputs=[input_path], key_path=key_path)
+    out = rundir.check_output_dir(out_dir, inputs=[input_path], key_path=pseudonym_key_path(settings.pseudonym_key))
+    key, _ = pseudonym_key(settings)
     _use_font(settings)
     stages = _Stages(7, progress)
     warnings: list[str] = []

@@ -96,6 +96,8 @@ def _fold_table() -> dict[int, int | str | None]:
             table[cp] = " "
         elif cat == "Cf" or (cat == "Cc" and cp not in (0x09, 0x0A, 0x0D)):
             table[cp] = None  # zero-width, BOM, soft hyphen, NUL and other control characters
+    for dash in "‐‑‒–—―−﹣－":  # every dash a separator can be written with
+        table[ord(dash)] = ord("-")
     for offset, cp in enumerate(range(0x2460, 0x2469)):  # ①–⑨
         table[cp] = ord("1") + offset
     table[0x24EA] = ord("0")  # ⓪
@@ -103,6 +105,8 @@ def _fold_table() -> dict[int, int | str | None]:
 
 
 _SPACES = re.compile(r" {2,}")
+#: single Chinese characters typed (or OCR'd) with a space between each: 投 诉 人, 皇 甫 嘉 禾, 微 信
+_SPACED_HAN = re.compile(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff](?: [\u4e00-\u9fff]){1,}(?![\u4e00-\u9fff])")
 
 
 def normalize_text(text: str) -> str:
@@ -110,9 +114,10 @@ def normalize_text(text: str) -> str:
 
     HTML entities are decoded (twice, for ``&amp;nbsp;``), tags become a space, full-width
     ASCII becomes half-width (Chinese sentence punctuation is kept), other decimal digits and
-    ①–⑨ become ASCII digits, every kind of space and line break becomes one space, and
-    zero-width and control characters (NUL included) are removed. The result has no line
-    breaks, so a number split over lines is one run of digit groups again.
+    ①–⑨ become ASCII digits, every dash becomes ``-``, every kind of space and line break
+    becomes one space, zero-width and control characters (NUL included) are removed, and
+    single characters typed with spaces between them (投 诉 人) are joined. The result has no
+    line breaks, so a number split over lines is one run of digit groups again.
     """
     if "&" in text:
         text = html.unescape(html.unescape(text))
@@ -121,6 +126,8 @@ def normalize_text(text: str) -> str:
     text = text.translate(_fold_table())
     if "  " in text:
         text = _SPACES.sub(" ", text)
+    if " " in text:
+        text = _SPACED_HAN.sub(lambda m: m.group().replace(" ", ""), text)
     return text.strip()
 
 

@@ -125,12 +125,15 @@ def _passes(r: Rules):
         (r.extension, _whole("landline"), False),
         (r.plate, nums.plate_edits, True),
         (r.address, nums.address_edits, False),
+        (r.address_en, _whole("address"), False),
         (r.label, words.label_name, True),
         (r.intro, words.cue_name, True),
         (r.role, words.cue_name, True),
         (r.nick, words.nick_name, True),
         (r.title, words.title_name, True),
         (r.latin_title, _group("name"), False),
+        (r.latin_name, _group("name"), False),
+        (r.subject, words.subject_name, True),
         (r.dotted, words.dotted_name, False),
         (r.group, words.group_name, True),
     )
@@ -224,5 +227,5 @@ def looks_like_name(token: str) -> bool:
         return False
     sur = words.split_surname(token, r)
     rest = token[sur:]
-    return (bool(sur) and 1 <= len(rest) <= 2 and all(ch in r.given for ch in rest) and token[0] not in r.ambiguous
-            and token not in r.common_words)
+    return (bool(sur) and 1 <= len(rest) <= 2 and all(ch in r.given for ch in rest)
+            and (sur > 1 or token[0] not in r.ambiguous) and token not in r.common_words)

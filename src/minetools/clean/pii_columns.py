@@ -33,7 +33,8 @@ import pandas as pd
 from minetools.clean.normalize import normalize_text, to_simplified
 from minetools.clean.pii import PII_KINDS, looks_like_name, mask_texts, placeholder
 
-__all__ = ["ColumnTreatment", "header_kind", "protect_columns", "pseudonym", "load_pseudonym_key", "scrub_frame",
+__all__ = ["ColumnTreatment", "header_kind", "protect_columns", "pseudonym", "load_pseudonym_key",
+           "pseudonym_key_path", "scrub_frame",
            "scrub_json", "DEFAULT_KEY_PATH"]
 
 #: where the pseudonym key lives unless the settings or MINETOOLS_PSEUDONYM_KEY name a file
@@ -90,6 +91,11 @@ def header_kind(header) -> str | None:
     return next((kind for kind in _KIND_PRIORITY if kind in found), None)
 
 
+def pseudonym_key_path(path: str | Path | None = None) -> Path:
+    """Where the pseudonym key is: ``path``, else ``$MINETOOLS_PSEUDONYM_KEY``, else the default."""
+    return Path(path or os.environ.get("MINETOOLS_PSEUDONYM_KEY") or DEFAULT_KEY_PATH).expanduser()
+
+
 def load_pseudonym_key(path: str | Path | None = None) -> tuple[bytes, Path]:
     """The secret key for pseudonyms, created (32 random bytes, owner-only) on first use.
 
@@ -97,7 +103,7 @@ def load_pseudonym_key(path: str | Path | None = None) -> tuple[bytes, Path]:
     ``~/.config/minetools/pseudonym.key``. Keep one key per project: the same key gives the
     same pseudonyms month after month; a new key gives new ones.
     """
-    key_path = Path(path or os.environ.get("MINETOOLS_PSEUDONYM_KEY") or DEFAULT_KEY_PATH).expanduser()
+    key_path = pseudonym_key_path(path)
     if not key_path.exists():
         key_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

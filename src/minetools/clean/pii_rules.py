@@ -47,6 +47,7 @@ class Rules:
     extension: object
     plate: object
     address: object
+    address_en: object
     address_cues: tuple[str, ...]
     label: object
     intro: object
@@ -54,6 +55,8 @@ class Rules:
     nick: object
     title: object
     latin_title: object
+    subject: object
+    latin_name: object
     dotted: object
     group: object
     surnames: frozenset[str]
@@ -136,7 +139,7 @@ def rules() -> Rules:
     sur_alt = _alt(surnames)
     titles = _alt(_variants(names["titles"]))
     glue = r"[ ]?(?:[:：=]|是|為|为|叫)?[ ]?(?:是|为|為)?[ ]?"
-    strong_glue = r"[ ]?(?:[:：=]|是|為|为|叫)[ ]?(?:是|为|為)?[ ]?"
+    strong_glue = r"(?:[(（][^()（）]{1,12}[)）])?[ \"'“”]{0,2}(?:[:：=]|是|為|为|叫)[ \"'“”]{0,2}(?:是|为|為)?[ ]?"
     label_alt = _alt(_variants(names["labels"]))
     given_chars = _variants(_chars(data["given_chars"]))
     given_class = "".join(sorted({c for w in given_chars for c in w}))
@@ -164,20 +167,29 @@ def rules() -> Rules:
                     r"([A-Za-z]{1,2}[ \-]?\d{6,10}|\d{8,10})"),
         passport_bare=rx(r"[EeGg]\d{8}"),
         digits=rx(rf"(?:[+＋][ ]?)?(?:[(（][ ]?0\d{{2,3}}[ ]?[)）][ ]?)?{d}(?:{sep}{{1,3}}{d}|{d})*[Xx]?"),
-        cn_digits=rx(r"[0-9〇零一幺二两三四五六七八九](?:[ \-]?[0-9〇零一幺二两三四五六七八九]){6,}"),
+        cn_digits=rx(r"[0-9〇零一幺二两三四五六七八九壹贰貳叁參叄肆伍陆陸柒捌玖]"
+                     r"(?:[ \-]?[0-9〇零一幺二两三四五六七八九壹贰貳叁參叄肆伍陆陸柒捌玖]){6,}"),
         extension=rx(r"\[固话\][ ]?(?:转|轉|分机|分機|ext\.?|x|-|—)[ ]?\d{1,6}"),
         plate=rx(rf"[{provinces}][A-Za-z][ ]?[·•・.\-]?[ ]?[A-Za-z0-9]{{5,6}}"),
         address=rx(rf"(?:{admin}{{0,3}}{street}[ ]?[甲乙丙丁]?{num}{{1,6}}(?:号|號|弄|巷)(?:之{num}{{1,3}}号)?{unit_run}{{0,5}}"
                    rf"|{admin}{{0,3}}(?:{street}[ ]?{num}{{1,6}}(?:号|號))?{estate}{unit_run}{{1,5}})(?:[ ]?\d{{2,5}})?"),
+        address_en=rx(r"(?i:(?:(?:rm|room|flat|unit|apt|no|lane|ln|bldg|building|floor|fl|block|blk)\.? ?\d{1,5}[a-z]?"
+                      r"[, ]{0,2}){2,}(?:(?:\d{1,5} ?)?[a-z ]{0,20}(?:road|rd|street|st|avenue|ave)\b|"
+                      r"\p{Han}{0,8}(?:路|街|道|巷|弄))?)|\b\d{1,5} [A-Z][a-z]+(?: [A-Z][a-z]+){0,2} "
+                      r"(?:Road|Rd|Street|St|Avenue|Ave|Lane)\b", case=True),
         address_cues=tuple(_variants(addr["cues"])),
         label=rx(rf"(?:{label_alt})(?:({strong_glue})(\p{{Han}}(?: ?\p{{Han}}){{1,4}}|[A-Za-z][A-Za-z.'\-]*(?: [A-Za-z][A-Za-z.'\-]*){{0,2}})"
-                 rf"|()[ ]?((?:{sur_alt})[{given_class}]{{1,2}}))"),
-        intro=rx(rf"(?:{_alt(_variants(names['intros']))})[ ]?({sur_alt})(?:[{given_class}]|(?:$|[^\p{{Han}}]))"),
-        role=rx(rf"(?:{_alt(_variants(names['roles']))})[ ]?({sur_alt})[{given_class}]"),
+                 rf"|([ ]?)((?:{sur_alt})\p{{Han}}{{1,3}}|[A-Z][A-Za-z]+ [A-Z][A-Za-z]+))"),
+        intro=rx(rf"(?:{_alt(_variants(names['intros']))})[ ]?({sur_alt})(?:\p{{Han}}|$|[^\p{{Han}}])"),
+        role=rx(rf"(?:{_alt(_variants(names['roles']))})[ ]?(?:{_alt(_variants(names['role_links']))})?[ ]?"
+                rf"({sur_alt})\p{{Han}}"),
         nick=rx(rf"(?:{_alt(_variants(names['roles']))})[ ]?((?:小|老|阿)(?:{sur_alt}))"),
         title=rx(rf"({sur_alt})(\p{{Han}}{{0,2}}?)({titles})"),
         latin_title=rx(r"\b(?:[Mm]r|[Mm]rs|[Mm]s|[Mm]iss|[Dd]r|[Mm]x)\.? ?([A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[A-Z]{2,}"
                        r"(?: [A-Z][a-z]+){0,2})", case=True),
+        subject=rx(rf"({sur_alt})([{given_class}]{{2}})(?:{_alt(_variants(names['subject_verbs']))})"),
+        latin_name=rx(rf"\b((?:{'|'.join(data['latin_surnames'])}|{'|'.join(s.upper() for s in data['latin_surnames'])})"
+                      r" [A-Z][a-z]{1,10}(?:[ -][A-Z]?[a-z]{1,10})?)\b", case=True),
         dotted=rx(r"\p{Han}{1,8}[·•・]\p{Han}{1,8}(?:[·•・]\p{Han}{1,8})?"),
         group=rx(rf"({sur_alt})(\p{{Han}}{{1,2}}?)(?:(?:、|和|与|及|跟)({sur_alt})(\p{{Han}}{{1,2}}?))?"
                  rf"(?:{_alt(_variants(names['person_after']))})"),

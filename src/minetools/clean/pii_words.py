@@ -10,20 +10,21 @@ import re
 
 from minetools.clean.pii_rules import Edit, Rules, text_at
 
-__all__ = ["is_han", "split_surname", "given_length", "label_name", "cue_name", "nick_name", "title_name",
-           "dotted_name", "group_name"]
+__all__ = ["is_han", "split_surname", "given_length", "label_name", "cue_name", "subject_name", "nick_name",
+           "title_name", "dotted_name", "group_name"]
 
 def is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
-def given_length(rest: str, r: Rules, *, strict: bool) -> int:
+def given_length(rest: str, r: Rules, *, strict: bool, surname: str = "") -> int:
     """How many characters of ``rest`` (the text after a surname) are a given name: 2, 1 or 0.
 
     Never a character that does not start names (了, 的, 上, 名 …). ``strict`` (after a role or
     an introduction, not after 姓名：): the name is two common given-name characters, or common
     characters followed by a word that ends names (来电, 反映, 的 …), punctuation or the end, or
-    rarer characters followed by a word that only follows persons (来电, 反映, 先生 …)."""
+    rarer characters followed by a word that only follows persons (来电, 反映, 先生 …) or by
+    punctuation, unless ``surname`` + those characters is an everyday word (明确, 申请)."""
     for n in (2, 1):
         part = rest[:n]
         if len(part) < n or not all(is_han(ch) and ch not in r.not_given for ch in part):
@@ -33,9 +34,24 @@ def given_length(rest: str, r: Rules, *, strict: bool) -> int:
         after = rest[n:]
         boundary = not after or not is_han(after[0])
         common = all(ch in r.given for ch in part)
-        if (common and (n == 2 or boundary or after.startswith(r.ends))) or boundary or after.startswith(r.strong_ends):
+        if common and (n == 2 or boundary or after.startswith(r.ends)):
+            return n
+        if (boundary or after.startswith(r.strong_ends)) and not (surname and _dictionary_word(surname + part)):
             return n
     return 0
+
+
+def _dictionary_word(text: str) -> bool:
+    """Whether jieba's dictionary reads ``text`` as everyday words rather than a name (明确, 申请, 皮球):
+    its first word is a word of two or more characters that is not tagged as a person's name, or
+    every word of it is."""
+    import rjieba
+
+    tagged = rjieba.tag(text, True)
+    first, tag = tagged[0]
+    if len(first) >= 2 and not tag.startswith("nr") and tag != "x":
+        return True
+    return len(tagged) > 1 and all(not t.startswith("nr") and t not in ("x", "zg") for _, t in tagged)
 
 
 def _everyday(surname: str, given: str, r: Rules) -> bool:
@@ -57,20 +73,28 @@ def name_edit(s: bytes, a: int, chars: str, r: Rules) -> list[Edit]:
 
 
 def label_name(m, s: bytes, r: Rules) -> list[Edit]:
-    glue, a = (m.group(1).decode(), m.start(2)) if m.start(1) >= 0 else ("", m.start(4))
+    if m.start(1) >= 0:
+        glue, a, spaced_off = m.group(1).decode(), m.start(2), False
+    else:
+        glue, a, spaced_off = "", m.start(4), bool(m.group(3)) and m.start(3) < m.end(3)
     strong = bool(re.search(r"[:：=]", glue))  # 姓名：… ; after 是/为 (客户为查询…) the name must look like one
     cand = text_at(s, a, a + 24)[:8]
     spaced = len(cand) >= 3 and cand[1] == " " and is_han(cand[0]) and is_han(cand[2])
-    if spaced:  # 户名：张 伟 (a space typed inside the name)
+    if spaced and strong:  # 户名：张 伟 (a space typed inside the name)
         n = 2 if len(cand) < 4 or not is_han(cand[3]) or cand[3:].startswith(r.ends) else 3
         return name_edit(s, a, cand[:n + 1], r)
-    if cand[0].isascii():  # a name in Latin letters, after a label and a colon
-        return name_edit(s, a, m.group(2).decode(), r) if strong else []
+    if cand[0].isascii():  # a name in Latin letters: after a colon, or written "WANG Fang" / "Wang Fang"
+        latin = (m.group(2) if m.start(2) >= 0 else m.group(4)).decode()
+        return name_edit(s, a, latin, r) if strong or " " in latin else []
     if cand.startswith(r.stop_after_label):
         return []
     sur = split_surname(cand, r)
     if sur:
-        n = given_length(cand[sur:], r, strict=not strong)
+        n = given_length(cand[sur:], r, strict=not strong, surname=cand[:sur])
+        if not n and spaced_off:  # 联系人 方圆 反映: a name set off by spaces after a label, whatever it is
+            n = given_length(cand[sur:], r, strict=False)
+            n = n if n and (len(cand) == sur + n or cand[sur + n] in " ，,。;；、)）") else 0
+            return name_edit(s, a, cand[:sur + n], r) if n else []
         if n and (strong or not _everyday(cand[:sur], cand[sur:sur + n], r)):
             return name_edit(s, a, cand[:sur + n], r)
     if strong and cand[0] not in r.not_given:  # 姓名：<any two or three characters>
@@ -79,16 +103,36 @@ def label_name(m, s: bytes, r: Rules) -> list[Edit]:
     return []
 
 
+def _same_surname_after(s: bytes, end: int, surname: str, r: Rules) -> list[Edit]:
+    """我姓马，马骏驰 / 我姓向，叫向东阳: the full name that follows the surname just given."""
+    after = text_at(s, end, end + 30)
+    gap = re.match(r"[，,、 ]{0,2}(?:叫|名叫|叫做|全名|名字叫)?[ ]?", after).end()
+    if not after[gap:].startswith(surname):
+        return []
+    rest = after[gap + len(surname):]
+    n = given_length(rest, r, strict=False)
+    a = end + len(after[:gap].encode())
+    return name_edit(s, a, surname + rest[:n], r) if n else []
+
+
 def cue_name(m, s: bytes, r: Rules) -> list[Edit]:
     """After an introduction or a role: surname + a common given name ending at a known word."""
     surname, a = m.group(1).decode(), m.start(1)
     rest = text_at(s, m.end(1), m.end(1) + 12)
-    n = given_length(rest, r, strict=True)
-    if not n:
-        return name_edit(s, a, surname, r) if m.group().decode().startswith(("我姓", "本人姓")) else []
-    if (surname in r.ambiguous and n < 2) or _everyday(surname, rest[:n], r):
+    if m.group().decode().startswith(("我姓", "本人姓")):
+        return name_edit(s, a, surname, r) + _same_surname_after(s, m.end(1), surname, r)
+    n = given_length(rest, r, strict=True, surname=surname)
+    if not n or (surname in r.ambiguous and n < 2) or _everyday(surname, rest[:n], r):
         return []
     return name_edit(s, a, surname + rest[:n], r)
+
+
+def subject_name(m, s: bytes, r: Rules) -> list[Edit]:
+    """钱志刚推荐, 王芳承诺: two common given-name characters after a surname, before a verb of persons."""
+    surname, given = m.group(1).decode(), m.group(2).decode()
+    if _everyday(surname, given, r):
+        return []
+    return name_edit(s, m.start(1), surname + given, r)
 
 
 def nick_name(m, s: bytes, r: Rules) -> list[Edit]:

@@ -29,6 +29,8 @@ _NON_ANSWERS = {"无", "没有", "暂无", "空", "略", "无意见", "null", "n
 def classify_text(text: str, *, max_chars: int = 5000) -> tuple[str, str]:
     """Status and reason for one cleaned text: ok, empty, invalid or truncated."""
     stripped = re.sub(r"[\W_]+", "", text or "")
+    if not stripped and len(text or "") > max_chars:
+        return "invalid", f"{len(text):,} characters of symbols only; not a complaint"
     if not stripped:
         return "empty", "no text (blank or punctuation only)"
     if stripped.lower() in _NON_ANSWERS:

@@ -37,7 +37,6 @@ FORMAT_VERSION = 2
 _META, _ARRAYS, _VOCAB, _SEGMENTER, _TAXONOMY = ("model.json", "arrays.npz", "vocabulary.json", "segmenter.json",
                                                  "taxonomy.yml")
 _MAX_BYTES = {_META: 5 << 20, _ARRAYS: 512 << 20, _VOCAB: 256 << 20, _SEGMENTER: 64 << 20, _TAXONOMY: 8 << 20}
-_ARRAY_NAMES = ("coef", "intercept", "active", "char_idf", "word_idf")
 #: probe texts scored at save time and again at load time (the self-check)
 PROBES = (
     "排队等了两个小时，只开了一个窗口",
@@ -187,26 +186,38 @@ def _verify_files(meta: dict, d: Path) -> None:
                                  "changed after it was saved. Use the model folder of the run as written.")
 
 
-def _load_arrays(d: Path, meta: dict) -> dict[str, np.ndarray]:
+def _expected_shapes(meta: dict, vocab: dict) -> dict[str, tuple[int, ...]]:
+    k, f = len(meta["keys"]), meta["n_features"]
+    shapes = {"coef": (k, f), "intercept": (k,), "active": (k,), "char_idf": (len(vocab["char"]),)}
+    if vocab.get("word") is not None:
+        shapes["word_idf"] = (len(vocab["word"]),)
+    return shapes
+
+
+def _load_arrays(d: Path, meta: dict, vocab: dict) -> dict[str, np.ndarray]:
+    """The arrays, after checking from each member's header (before reading any data) that it is a
+    numeric array of the shape the vocabulary implies: a crafted archive cannot make it allocate."""
     path = d / _ARRAYS
+    shapes = _expected_shapes(meta, vocab)
     try:
         with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-        total = sum(i.file_size for i in infos)
-        if total > _MAX_BYTES[_ARRAYS] or any(not i.filename[:-4] in _ARRAY_NAMES for i in infos):
-            raise ModelFileError(f"{path} holds more or other data than a model's arrays; it was not read.")
+            names = {i.filename[:-4]: i.filename for i in zf.infolist()}
+            if set(names) != set(shapes) or sum(i.file_size for i in zf.infolist()) > _MAX_BYTES[_ARRAYS]:
+                raise ModelFileError(f"{path} holds other data than a model's arrays; it was not read.")
+            for name, member in names.items():
+                with zf.open(member) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                        np.lib.format.read_array_header_2_0
+                    shape, _, dtype = read(fh)
+                if dtype.kind not in "fb" or tuple(shape) != shapes[name]:
+                    raise ModelFileError(f"{path}: {name} is not a numeric array of shape {shapes[name]}.")
         with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
-        if isinstance(exc, ModelFileError):
-            raise
+            return {name: data[name] for name in data.files}
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as exc:
         raise ModelFileError(f"{path} cannot be read as numeric arrays ({type(exc).__name__}).") from None
-    k, f = len(meta["keys"]), meta["n_features"]
-    shapes = {"coef": (k, f), "intercept": (k,), "active": (k,)}
-    for name, shape in shapes.items():
-        if name not in arrays or arrays[name].shape != shape or arrays[name].dtype.kind not in "fb":
-            raise ModelFileError(f"{path}: {name} has the wrong shape or type for {k} themes × {f} features.")
-    return arrays
 
 
 def _vectorizer(settings: dict, terms: list[str], idf: np.ndarray, kind: str):
@@ -254,8 +265,12 @@ def load_model(directory):
     meta = _read_json(d, _META)
     _check_meta(meta, d)
     _verify_files(meta, d)
-    arrays = _load_arrays(d, meta)
     vocab = _read_json(d, _VOCAB)
+    _check(isinstance(vocab, dict) and isinstance(vocab.get("char"), list)
+           and (vocab.get("word") is None or isinstance(vocab.get("word"), list))
+           and all(isinstance(t, str) for t in [*vocab["char"], *(vocab.get("word") or [])]), d, "vocabulary.json")
+    _check(len(vocab["char"]) + len(vocab.get("word") or []) == meta["n_features"], d, "n_features")
+    arrays = _load_arrays(d, meta, vocab)
     seg_data = _read_json(d, _SEGMENTER)
     try:
         taxonomy = load_taxonomy(d / _TAXONOMY)
