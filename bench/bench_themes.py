@@ -1,6 +1,7 @@
 """Benchmark: fit ThemeModel on 100,000 complaints, apply it to 1,000,000 (issue 5).
 
     .venv/bin/python bench/bench_themes.py [--fit-rows 100000] [--apply-rows 1000000]
+    .venv/bin/python bench/bench_themes.py --shipped     # apply the shipped model; no fit
 
 Texts come from ``minetools.datasets.make_complaints`` and are cleaned with ``clean_text``
 first (cleaning is part of every run, but it is not the theme engine, so it is not timed).
@@ -22,7 +23,7 @@ from pathlib import Path
 from minetools.clean import clean_text
 from minetools.datasets import make_complaints
 from minetools.segment import Segmenter
-from minetools.themes import ThemeModel
+from minetools.themes import ThemeModel, default_model
 
 RESULTS = Path(__file__).parent / "results"
 BATCH = 250_000
@@ -39,11 +40,50 @@ def peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
+def timed_apply(model, new: list[str]) -> tuple[float, int]:
+    assigned = 0
+    t = time.perf_counter()
+    for lo in range(0, len(new), BATCH):
+        assigned += int(model.predict(new[lo:lo + BATCH]).to_numpy().any(axis=1).sum())
+    return time.perf_counter() - t, assigned
+
+
+def apply_shipped(n: int) -> None:
+    t = time.perf_counter()
+    model = default_model()
+    load_s = time.perf_counter() - t
+    new = texts(n, seed=6)
+    before = peak_mb()
+    apply_s, assigned = timed_apply(model, new)
+    rate = n / apply_s
+    result = {
+        "model": f"shipped default model {model.model_hash_}", "load_seconds": round(load_s, 2),
+        "apply_rows": n, "apply_seconds": round(apply_s, 1), "apply_per_second": round(rate),
+        "apply_batch": BATCH, "peak_rss_mb_before_apply": before, "peak_rss_mb_after_apply": peak_mb(),
+        "share_with_a_theme": round(assigned / n, 4), "n_features": int(model.n_features_),
+        "target_apply_per_second": TARGET_APPLY_PER_S,
+        "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    (RESULTS / "themes_shipped.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    md = ["# Shipped theme model: apply speed", "",
+          "`.venv/bin/python bench/bench_themes.py --shipped` — the model bundled in the package (the one `auto`",
+          "uses), applied to texts from `make_complaints` (cleaned first, not timed), in batches of 250,000.", "",
+          "| measure | value |", "|---|---|", *[f"| {k} | {v} |" for k, v in result.items()], "",
+          f"Target: ≥ {TARGET_APPLY_PER_S:,} complaints/s — {rate:,.0f}/s, "
+          f"{'met' if rate >= TARGET_APPLY_PER_S else 'NOT met'}."]
+    (RESULTS / "themes_shipped.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    print("\n".join(md))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--fit-rows", type=int, default=100_000)
     ap.add_argument("--apply-rows", type=int, default=1_000_000)
+    ap.add_argument("--shipped", action="store_true",
+                    help="apply the shipped default model (what `auto` uses) instead of fitting one")
     args = ap.parse_args()
+    if args.shipped:
+        return apply_shipped(args.apply_rows)
 
     train = texts(args.fit_rows, seed=5)
     t = time.perf_counter()
@@ -55,11 +95,7 @@ def main() -> None:
 
     new = texts(args.apply_rows, seed=6)
     before = peak_mb()
-    assigned = 0
-    t = time.perf_counter()
-    for lo in range(0, len(new), BATCH):
-        assigned += int(model.predict(new[lo:lo + BATCH]).to_numpy().any(axis=1).sum())
-    apply_s = time.perf_counter() - t
+    apply_s, assigned = timed_apply(model, new)
     rate = len(new) / apply_s
     print(f"apply to {len(new):,}: {apply_s:.1f} s = {rate:,.0f} complaints/s", flush=True)
 

@@ -25,6 +25,13 @@ def test_unknown_setting_is_named_with_the_known_ones(tmp_path):
         load_settings(path)
 
 
+def test_a_removed_setting_says_what_to_do_instead(tmp_path):
+    path = tmp_path / "last_month.toml"
+    path.write_text("adapt_min_rows = 2000\n")
+    with pytest.raises(MinetoolsError, match=r"last_month\.toml: adapt_min_rows: this setting was removed.*Delete the line"):
+        load_settings(path)
+
+
 def test_invalid_toml_and_missing_file_are_clear_errors(tmp_path):
     with pytest.raises(MinetoolsError, match="not found"):
         load_settings(tmp_path / "none.toml")

@@ -153,3 +153,18 @@ def test_a_fitted_model_holds_no_names_or_long_numbers(tmp_path):
     assert "陈晓明" not in vocab["char"] and "陈晓" not in vocab["char"]    # a name, and its start
     assert not any(sum(ch.isdigit() for ch in t) >= 5 for t in vocab["char"])
     assert "态度" in vocab["char"]                                        # ordinary n-grams stay
+
+
+def test_a_model_saved_before_newer_settings_existed_still_loads(saved, tmp_path):
+    """Settings added later (calibrate, mask_excludes, decision) are absent from older model.json files; such a
+    model loads with each setting's default, which keeps the behaviour it was saved with."""
+    d = _copy(saved, tmp_path)
+    meta = json.loads((d / "model.json").read_text(encoding="utf-8"))
+    for name in ("calibrate", "mask_excludes", "decision"):
+        meta["params"].pop(name)
+    reference = default_model()
+    meta["model_hash"] = reference._compute_hash(meta["params"])  # as the older code recorded it
+    (d / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    model = ThemeModel.load(d)
+    assert model.get_params()["mask_excludes"] is True and model.calibration_ is not None
+    np.testing.assert_allclose(model.predict_proba(TEXTS).to_numpy(), reference.predict_proba(TEXTS).to_numpy())

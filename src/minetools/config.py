@@ -29,12 +29,21 @@ import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 __all__ = ["MinetoolsError", "Settings", "load_settings"]
 
 
 class MinetoolsError(Exception):
     """An error a user can act on; the CLI prints its message without a traceback."""
+
+
+#: settings that earlier versions read, and what to do instead (a config file still holding one gets this message)
+RETIRED = MappingProxyType({
+    "adapt_min_rows": "this setting was removed; theme_model = \"auto\" no longer refits on large inputs (refitting "
+                      "scored lower on labelled complaints). Delete the line, or set theme_model = \"fit\" to fit "
+                      "on the input.",
+})
 
 
 @dataclass
@@ -57,7 +66,6 @@ class Settings:
     dup_threshold: float = 0.8
     theme_model: str = "auto"
     labels_col: str | None = None
-    adapt_min_rows: int = 2000
     seed: int = 0
     max_chars: int = 5000
     min_n: int = 30
@@ -93,6 +101,9 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
         except tomllib.TOMLDecodeError as exc:
             raise MinetoolsError(f"Config file {path} is not valid TOML: {exc}.") from None
         known = {f.name for f in dataclasses.fields(Settings)}
+        retired = sorted(set(values) & set(RETIRED))
+        if retired:
+            raise MinetoolsError(f"Config file {path}: " + " ".join(f"{k}: {RETIRED[k]}" for k in retired))
         unknown = sorted(set(values) - known)
         if unknown:
             raise MinetoolsError(

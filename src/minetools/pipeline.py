@@ -25,14 +25,14 @@ from minetools.clean.pii_columns import load_pseudonym_key, pseudonym_key_path, 
 from minetools.clean.table import ANALYSED, ASSIGNED, STATUSES, prepare
 from minetools.config import MinetoolsError, Settings
 from minetools.figures import FIGURE_LANGS, draw_run_figures, figures_dir
+from minetools.model_choice import choose_model, load_model, make_segmenter, theme_model_choice
 from minetools.segment import Segmenter
 from minetools.taxonomy import load_taxonomy
-from minetools.themes import (ModelFileError, ThemeModel, audit_sample, discover_themes, evaluate_assignments,
-                              labels_frame,
-                              top_terms)
+from minetools.themes import ThemeModel, audit_sample, discover_themes, evaluate_assignments, labels_frame, top_terms
 
-__all__ = ["run", "evaluate", "write_audit", "write_drivers", "RunResult", "assign_themes", "load_model", "choose_model",
-           "make_segmenter", "pseudonym_key",
+__all__ = ["run", "evaluate", "write_audit", "write_drivers", "RunResult", "assign_themes", "pseudonym_key",
+           # which theme model a run uses (minetools.model_choice)
+           "load_model", "choose_model", "make_segmenter",
            # the clean stage's names, used with run() by scripts and tests
            "prepare", "STATUSES", "ANALYSED", "ASSIGNED"]
 
@@ -289,23 +289,6 @@ def _redraw(run_dir: Path, df, analysed, themes, table, segments, change, keys, 
         report.write_report(run_dir, lang=lang, redraw=None)
 
 
-def load_model(model) -> ThemeModel | None:
-    """A fitted ThemeModel from a ``model/`` folder of a run directory (or the model itself, or None)."""
-    if model is None or isinstance(model, ThemeModel):
-        return model
-    path = Path(model)
-    if (path / "model").is_dir() and not (path / "model.json").exists():
-        path = path / "model"  # a run directory was given
-    if not path.exists():
-        raise MinetoolsError(f"The model folder {path} does not exist. Give --model the model/ folder of a run "
-                             "directory written by 'minetools run' (or the run directory).")
-    try:
-        return ThemeModel.load(path)
-    except (ModelFileError, FileNotFoundError, TypeError, ValueError) as exc:
-        raise MinetoolsError(f"Cannot use {path} as a theme model: {exc} Give --model the model/ folder of a run "
-                             "directory written by 'minetools run'.") from None
-
-
 def assign_themes(df: pd.DataFrame, model: ThemeModel, texts: pd.Series, idx: np.ndarray) -> None:
     """Write ``theme_<key>``, ``score_<key>`` and ``themes`` for rows ``idx`` of ``df`` (others get none)."""
     keys = list(model.keys_)
@@ -331,18 +314,6 @@ def pseudonym_key(settings: Settings) -> tuple[bytes, Path]:
     except (OSError, ValueError) as exc:
         raise MinetoolsError(f"Cannot use the pseudonym key: {exc} (setting pseudonym_key, or "
                              "MINETOOLS_PSEUDONYM_KEY).") from None
-
-
-def _theme_model_choice(model, settings: Settings, n_analysed: int):
-    """(model or None to fit, adapted, reason, source) for a run."""
-    if model is not None:
-        source = str(model) if isinstance(model, (str, Path)) else "model given"
-        return load_model(model), False, "model given", source
-    if settings.labels_col:
-        return None, True, f"fitted on the human labels in column {settings.labels_col!r}", \
-            "fitted on this input's human labels"
-    chosen, adapted, reason = choose_model(settings, n_analysed)
-    return chosen, adapted, reason, "fitted on this input" if chosen is None else "bundled default model"
 
 
 def _segment_rows(df: pd.DataFrame, texts: pd.Series, idx: np.ndarray, segmenter: Segmenter) -> list[list[str]]:
@@ -400,7 +371,7 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
         df, privacy, parsing = prepare(raw, settings, key=key)
     analysed = df["status"].isin(ANALYSED).to_numpy()
     texts = df["text_clean"].fillna("").str.slice(0, settings.max_chars)
-    model, adapted, reason, model_source = _theme_model_choice(given if given is not None else model, settings,
+    model, adapted, reason, model_source = theme_model_choice(given if given is not None else model, settings,
                                                                int(analysed.sum()))
     taxonomy = model.taxonomy_ if model is not None else load_taxonomy(settings.taxonomy)
     keys = list(taxonomy.keys)
@@ -532,57 +503,6 @@ def _gold_labels(raw: pd.DataFrame, column: str, keys, input_path) -> pd.DataFra
         return labels_frame(raw[column].reset_index(drop=True), keys)
     except ValueError as exc:
         raise io.InputError(f"{input_path}, column {column!r}: {exc}") from None
-
-
-def choose_model(settings: Settings, n_analysed: int) -> tuple[ThemeModel | None, bool, str]:
-    """Decide between the bundled default model and fitting on the input.
-
-    Returns ``(model, adapted, reason)``: ``model`` is the default model, or None when the
-    caller should fit a new one on its input (``adapted`` True). ``settings.theme_model``:
-    ``"default"`` always uses the bundled model, ``"fit"`` always fits, ``"auto"`` fits only
-    when the input has at least ``settings.adapt_min_rows`` analysed complaints or when the
-    user changed what the default model was built with (taxonomy, dictionaries, stopwords,
-    synonyms), since the default model cannot know those.
-    """
-    from minetools.themes import default_model
-
-    mode = settings.theme_model
-    custom = [name for name, value in (("taxonomy", settings.taxonomy), ("user_dicts", settings.user_dicts),
-                                       ("extra_stopwords", settings.extra_stopwords),
-                                       ("stopword_files", settings.stopword_files),
-                                       ("extra_synonyms", settings.extra_synonyms),
-                                       ("synonym_files", settings.synonym_files)) if value]
-    if mode == "fit":
-        return None, True, "theme_model = fit"
-    if custom and mode == "auto":
-        return None, True, f"custom {', '.join(custom)}: the default model was built without them"
-    if mode == "auto" and n_analysed >= settings.adapt_min_rows:
-        return None, True, f"{n_analysed:,} analysed complaints >= adapt_min_rows ({settings.adapt_min_rows:,})"
-    model = default_model()
-    if settings.taxonomy and load_taxonomy(settings.taxonomy).hash != model.taxonomy_.hash:
-        raise MinetoolsError("theme_model = default cannot be used with a custom taxonomy: the bundled model "
-                             "knows only the bundled themes. Use theme_model = auto or fit.")
-    why = ("theme_model = default" if mode == "default" else
-           f"{n_analysed:,} analysed complaints < adapt_min_rows ({settings.adapt_min_rows:,}): "
-           "too few to fit on, so the bundled model is used unchanged")
-    return model, False, why
-
-
-def make_segmenter(settings: Settings) -> Segmenter:
-    """The run's Segmenter: bundled resources plus the user's dictionaries, stopwords, synonyms."""
-    from minetools.segment import ResourceError
-
-    try:
-        return Segmenter(backend=settings.segmenter_backend, user_dicts=settings.user_dicts,
-                         extra_stopwords=[*settings.extra_stopwords, *map(Path, settings.stopword_files)],
-                         extra_synonyms=[settings.extra_synonyms, *settings.synonym_files],
-                         cache_dir=settings.segment_cache)
-    except ResourceError as exc:
-        raise MinetoolsError(f"{exc} (files named in the config file: user_dicts, stopword_files, "
-                             "synonym_files).") from None
-    except FileNotFoundError as exc:
-        raise MinetoolsError(f"Resource file not found: {exc.filename}. Check the paths in the config file "
-                             "(they are relative to it).") from None
 
 
 def write_audit(run_dir, *, n: int = 200, seed: int = 0, out=None) -> Path:

@@ -105,24 +105,17 @@ def _chars(text: str) -> list[str]:
     return text.split() if isinstance(text, str) else list(text)
 
 
-@lru_cache(maxsize=1)
-def rules() -> Rules:
+def _compilers():
+    """``rx(pattern, case=False)``: an RE2 pattern, case-insensitive unless ``case``."""
     import re2
-    import yaml
 
-    data = yaml.safe_load(resources.files("minetools").joinpath("resources/pii.yml").read_text(encoding="utf-8"))
-    opts = re2.Options()
-    opts.case_sensitive = False
-    opts.max_mem = 64 << 20
+    loose, exact = re2.Options(), re2.Options()
+    loose.case_sensitive = False
+    loose.max_mem = exact.max_mem = 64 << 20
+    return lambda pattern, *, case=False: re2.compile(pattern, exact if case else loose)
 
-    exact = re2.Options()
-    exact.max_mem = 64 << 20
 
-    def rx(pattern: str, *, case: bool = False):
-        if case:
-            return re2.compile(pattern, exact)
-        return re2.compile(pattern, opts)
-
+def _context(data: dict, rx) -> dict:
     ctx_words, ctx_kinds = [], {}
     for kind, words in data["context"].items():
         for w in _variants(words):
@@ -132,80 +125,101 @@ def rules() -> Rules:
         ctx_kinds.setdefault(w.lower(), "not_personal")
         ctx_words.append(w)
     ctx_words = sorted(set(ctx_words), key=lambda w: (-len(w), w))
+    return {"context_by_last": _by_last_char(ctx_kinds), "context_near": re.compile(_alt(ctx_words), re.IGNORECASE),
+            "context_kinds": ctx_kinds, "service": rx("|".join(data["service_numbers"]))}
 
-    names = data["names"]
-    surnames = _variants(_chars(data["surnames"]))
-    compound = frozenset(s for s in surnames if len(s) > 1)
-    sur_alt = _alt(surnames)
-    titles = _alt(_variants(names["titles"]))
-    glue = r"[ ]?(?:[:：=]|是|為|为|叫)?[ ]?(?:是|为|為)?[ ]?"
-    strong_glue = r"(?:[(（][^()（）]{1,12}[)）])?[ \"'“”]{0,2}(?:[:：=]|是|為|为|叫)[ \"'“”]{0,2}(?:是|为|為)?[ ]?"
-    label_alt = _alt(_variants(names["labels"]))
-    given_chars = _variants(_chars(data["given_chars"]))
-    given_class = "".join(sorted({c for w in given_chars for c in w}))
+
+_GLUE = r"[ ]?(?:[:：=]|是|為|为|叫)?[ ]?(?:是|为|為)?[ ]?"
+_STRONG_GLUE = r"(?:[(（][^()（）]{1,12}[)）])?[ \"'“”]{0,2}(?:[:：=]|是|為|为|叫)[ \"'“”]{0,2}(?:是|为|為)?[ ]?"
+_CN_NUMERALS = "0-9〇零一幺二两三四五六七八九壹贰貳叁參叄肆伍陆陸柒捌玖"
+
+
+def _numbers_and_ids(data: dict, rx) -> dict:
+    """E-mail, messaging ids, passports, digit runs, plates."""
+    d, sep = "[0-9]", r"[ \-.·•/_()（）]"
+    provinces = "".join(_variants(list("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")))
+    return {
+        "email": rx(r"[A-Za-z0-9._%+\-]{1,64}(?: [A-Za-z0-9._%+\-]{1,64})?[ ]{0,2}"
+                    r"(?:@|\(at\)|\[at\]|（at）| at |艾特|#)[ ]{0,2}"
+                    r"(?:[A-Za-z0-9\-]{1,63}[ ]{0,2}(?:\.|。|\(dot\)|\[dot\]|（dot）| dot |点)[ ]{0,2}){1,4}[A-Za-z]{2,10}"),
+        "wechat": rx(rf"(?:{_alt(_variants(data['context']['wechat']))})(?:号|號|id)?{_GLUE}([A-Za-z][A-Za-z0-9_\-]{{5,19}})"),
+        "passport": rx(rf"(?:{_alt(_variants(data['context']['passport']))})(?:号码|号|號碼|號)?{_GLUE}"
+                       r"([A-Za-z]{1,2}[ \-]?\d{6,10}|\d{8,10})"),
+        "passport_bare": rx(r"[EeGg]\d{8}"),
+        "digits": rx(rf"(?:[+＋][ ]?)?(?:[(（][ ]?0\d{{2,3}}[ ]?[)）][ ]?)?{d}(?:{sep}{{1,3}}{d}|{d})*[Xx]?"),
+        "cn_digits": rx(rf"[{_CN_NUMERALS}](?:[ \-]?[{_CN_NUMERALS}]){{6,}}"),
+        "extension": rx(r"\[固话\][ ]?(?:转|轉|分机|分機|ext\.?|x|-|—)[ ]?\d{1,6}"),
+        "plate": rx(rf"[{provinces}][A-Za-z][ ]?[·•・.\-]?[ ]?[A-Za-z0-9]{{5,6}}"),
+    }
+
+
+def _addresses(data: dict, rx) -> dict:
     addr = data["addresses"]
     num = "[0-9一二三四五六七八九十百千零〇两]"
-    units = _alt(_variants(addr["units"]))
-    unit_run = rf"(?:[ ]?[0-9A-Za-z一二三四五六七八九十零〇两]{{1,5}}[ ]?(?:{units}))"
+    unit_run = rf"(?:[ ]?[0-9A-Za-z一二三四五六七八九十零〇两]{{1,5}}[ ]?(?:{_alt(_variants(addr['units']))}))"
     admin = rf"(?:\p{{Han}}{{1,6}}?(?:{_alt(_variants(addr['admin']))}))"
     street = rf"\p{{Han}}{{1,6}}?(?:{_alt(_variants(addr['streets']))})"
     estate = rf"\p{{Han}}{{1,8}}?(?:{_alt(_variants(addr['estates']))})"
-    provinces = "".join(_variants(list("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")))
-    d = "[0-9]"
-    sep = r"[ \-.·•/_()（）]"
-    return Rules(
-        placeholders=dict(data["placeholders"]),
-        context_by_last=_by_last_char(ctx_kinds),
-        context_near=re.compile(_alt(ctx_words), re.IGNORECASE),
-        context_kinds=ctx_kinds,
-        service=rx("|".join(data["service_numbers"])),
-        email=rx(r"[A-Za-z0-9._%+\-]{1,64}(?: [A-Za-z0-9._%+\-]{1,64})?[ ]{0,2}"
-                 r"(?:@|\(at\)|\[at\]|（at）| at |艾特|#)[ ]{0,2}"
-                 r"(?:[A-Za-z0-9\-]{1,63}[ ]{0,2}(?:\.|。|\(dot\)|\[dot\]|（dot）| dot |点)[ ]{0,2}){1,4}[A-Za-z]{2,10}"),
-        wechat=rx(rf"(?:{_alt(_variants(data['context']['wechat']))})(?:号|號|id)?{glue}([A-Za-z][A-Za-z0-9_\-]{{5,19}})"),
-        passport=rx(rf"(?:{_alt(_variants(data['context']['passport']))})(?:号码|号|號碼|號)?{glue}"
-                    r"([A-Za-z]{1,2}[ \-]?\d{6,10}|\d{8,10})"),
-        passport_bare=rx(r"[EeGg]\d{8}"),
-        digits=rx(rf"(?:[+＋][ ]?)?(?:[(（][ ]?0\d{{2,3}}[ ]?[)）][ ]?)?{d}(?:{sep}{{1,3}}{d}|{d})*[Xx]?"),
-        cn_digits=rx(r"[0-9〇零一幺二两三四五六七八九壹贰貳叁參叄肆伍陆陸柒捌玖]"
-                     r"(?:[ \-]?[0-9〇零一幺二两三四五六七八九壹贰貳叁參叄肆伍陆陸柒捌玖]){6,}"),
-        extension=rx(r"\[固话\][ ]?(?:转|轉|分机|分機|ext\.?|x|-|—)[ ]?\d{1,6}"),
-        plate=rx(rf"[{provinces}][A-Za-z][ ]?[·•・.\-]?[ ]?[A-Za-z0-9]{{5,6}}"),
-        address=rx(rf"(?:{admin}{{0,3}}{street}[ ]?[甲乙丙丁]?{num}{{1,6}}(?:号|號|弄|巷)(?:之{num}{{1,3}}号)?{unit_run}{{0,5}}"
-                   rf"|{admin}{{0,3}}(?:{street}[ ]?{num}{{1,6}}(?:号|號))?{estate}{unit_run}{{1,5}})(?:[ ]?\d{{2,5}})?"),
-        address_en=rx(r"(?i:(?:(?:rm|room|flat|unit|apt|no|lane|ln|bldg|building|floor|fl|block|blk)\.? ?\d{1,5}[a-z]?"
-                      r"[, ]{0,2}){2,}(?:(?:\d{1,5} ?)?[a-z ]{0,20}(?:road|rd|street|st|avenue|ave)\b|"
-                      r"\p{Han}{0,8}(?:路|街|道|巷|弄))?)|\b\d{1,5} [A-Z][a-z]+(?: [A-Z][a-z]+){0,2} "
-                      r"(?:Road|Rd|Street|St|Avenue|Ave|Lane)\b", case=True),
-        address_cues=tuple(_variants(addr["cues"])),
-        label=rx(rf"(?:{label_alt})(?:({strong_glue})(\p{{Han}}(?: ?\p{{Han}}){{1,4}}|[A-Za-z][A-Za-z.'\-]*(?: [A-Za-z][A-Za-z.'\-]*){{0,2}})"
-                 rf"|([ ]?)((?:{sur_alt})\p{{Han}}{{1,3}}|[A-Z][A-Za-z]+ [A-Z][A-Za-z]+))"),
-        intro=rx(rf"(?:{_alt(_variants(names['intros']))})[ ]?({sur_alt})(?:\p{{Han}}|$|[^\p{{Han}}])"),
-        role=rx(rf"(?:{_alt(_variants(names['roles']))})[ ]?(?:{_alt(_variants(names['role_links']))})?[ ]?"
-                rf"({sur_alt})\p{{Han}}"),
-        nick=rx(rf"(?:{_alt(_variants(names['roles']))})[ ]?((?:小|老|阿)(?:{sur_alt}))"),
-        title=rx(rf"({sur_alt})(\p{{Han}}{{0,2}}?)({titles})"),
-        latin_title=rx(r"\b(?:[Mm]r|[Mm]rs|[Mm]s|[Mm]iss|[Dd]r|[Mm]x)\.? ?([A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[A-Z]{2,}"
-                       r"(?: [A-Z][a-z]+){0,2})", case=True),
-        subject=rx(rf"({sur_alt})([{given_class}]{{2}})(?:{_alt(_variants(names['subject_verbs']))})"),
-        latin_name=rx(rf"\b((?:{'|'.join(data['latin_surnames'])}|{'|'.join(s.upper() for s in data['latin_surnames'])})"
-                      r" [A-Z][a-z]{1,10}(?:[ -][A-Z]?[a-z]{1,10})?)\b", case=True),
-        dotted=rx(r"\p{Han}{1,8}[·•・]\p{Han}{1,8}(?:[·•・]\p{Han}{1,8})?"),
-        group=rx(rf"({sur_alt})(\p{{Han}}{{1,2}}?)(?:(?:、|和|与|及|跟)({sur_alt})(\p{{Han}}{{1,2}}?))?"
-                 rf"(?:{_alt(_variants(names['person_after']))})"),
-        surnames=frozenset(surnames),
-        compound=compound,
-        ambiguous=frozenset(_variants(_chars(data["ambiguous_surnames"]))),
-        function_surnames=frozenset(_variants(_chars(data["function_surnames"]))),
-        given=frozenset(c for w in given_chars for c in w),
-        not_given=frozenset(_variants(names["not_given"])),
-        ends=tuple(_variants(names["ends"])),
-        cues=tuple(_variants([*names["labels"], *names["intros"], *names["roles"]])),
-        strong_ends=tuple(_variants(names["strong_ends"])),
-        title_words=tuple(_variants(names["titles"])),
-        common_words=frozenset(_variants(data["common_words"])),
-        person_titles=frozenset(_variants(["先生", "女士", "小姐", "太太", "夫人", "阿姨", "叔叔", "老师", "同志"])),
-        stop_after_label=tuple(_variants(names["not_names"])),
-    )
+    return {
+        "address": rx(rf"(?:{admin}{{0,3}}{street}[ ]?[甲乙丙丁]?{num}{{1,6}}(?:号|號|弄|巷)(?:之{num}{{1,3}}号)?"
+                      rf"{unit_run}{{0,5}}|{admin}{{0,3}}(?:{street}[ ]?{num}{{1,6}}(?:号|號))?{estate}{unit_run}{{1,5}})"
+                      r"(?:[ ]?\d{2,5})?"),
+        "address_en": rx(r"(?i:(?:(?:rm|room|flat|unit|apt|no|lane|ln|bldg|building|floor|fl|block|blk)\.? ?\d{1,5}"
+                         r"[a-z]?[, ]{0,2}){2,}(?:(?:\d{1,5} ?)?[a-z ]{0,20}(?:road|rd|street|st|avenue|ave)\b|"
+                         r"\p{Han}{0,8}(?:路|街|道|巷|弄))?)|\b\d{1,5} [A-Z][a-z]+(?: [A-Z][a-z]+){0,2} "
+                         r"(?:Road|Rd|Street|St|Avenue|Ave|Lane)\b", case=True),
+        "address_cues": tuple(_variants(addr["cues"])),
+    }
 
 
+def _name_patterns(data: dict, rx) -> dict:
+    names = data["names"]
+    sur_alt = _alt(_variants(_chars(data["surnames"])))
+    given_class = "".join(sorted({c for w in _variants(_chars(data["given_chars"])) for c in w}))
+    roles = _alt(_variants(names["roles"]))
+    latin = data["latin_surnames"]
+    return {
+        "label": rx(rf"(?:{_alt(_variants(names['labels']))})(?:({_STRONG_GLUE})(\p{{Han}}(?: ?\p{{Han}}){{1,4}}|"
+                    r"[A-Za-z][A-Za-z.'\-]*(?: [A-Za-z][A-Za-z.'\-]*){0,2})"
+                    rf"|([ ]?)((?:{sur_alt})\p{{Han}}{{1,3}}|[A-Z][A-Za-z]+ [A-Z][A-Za-z]+))"),
+        "intro": rx(rf"(?:{_alt(_variants(names['intros']))})[ ]?({sur_alt})(?:\p{{Han}}|$|[^\p{{Han}}])"),
+        "role": rx(rf"(?:{roles})[ ]?(?:{_alt(_variants(names['role_links']))})?[ ]?({sur_alt})\p{{Han}}"),
+        "nick": rx(rf"(?:{roles})[ ]?((?:小|老|阿)(?:{sur_alt}))"),
+        "title": rx(rf"({sur_alt})(\p{{Han}}{{0,2}}?)({_alt(_variants(names['titles']))})"),
+        "latin_title": rx(r"\b(?:[Mm]r|[Mm]rs|[Mm]s|[Mm]iss|[Dd]r|[Mm]x)\.? ?([A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[A-Z]{2,}"
+                          r"(?: [A-Z][a-z]+){0,2})", case=True),
+        "subject": rx(rf"({sur_alt})([{given_class}]{{2}})(?:{_alt(_variants(names['subject_verbs']))})"),
+        "latin_name": rx(rf"\b((?:{'|'.join(latin)}|{'|'.join(s.upper() for s in latin)}) [A-Z][a-z]{{1,10}}"
+                         r"(?:[ -][A-Z]?[a-z]{1,10})?)\b", case=True),
+        "dotted": rx(r"\p{Han}{1,8}[·•・]\p{Han}{1,8}(?:[·•・]\p{Han}{1,8})?"),
+        "group": rx(rf"({sur_alt})(\p{{Han}}{{1,2}}?)(?:(?:、|和|与|及|跟)({sur_alt})(\p{{Han}}{{1,2}}?))?"
+                    rf"(?:{_alt(_variants(names['person_after']))})"),
+    }
+
+
+def _name_words(data: dict) -> dict:
+    names = data["names"]
+    surnames = _variants(_chars(data["surnames"]))
+    return {
+        "surnames": frozenset(surnames), "compound": frozenset(s for s in surnames if len(s) > 1),
+        "ambiguous": frozenset(_variants(_chars(data["ambiguous_surnames"]))),
+        "function_surnames": frozenset(_variants(_chars(data["function_surnames"]))),
+        "given": frozenset(c for w in _variants(_chars(data["given_chars"])) for c in w),
+        "not_given": frozenset(_variants(names["not_given"])), "ends": tuple(_variants(names["ends"])),
+        "cues": tuple(_variants([*names["labels"], *names["intros"], *names["roles"]])),
+        "strong_ends": tuple(_variants(names["strong_ends"])), "title_words": tuple(_variants(names["titles"])),
+        "common_words": frozenset(_variants(data["common_words"])),
+        "person_titles": frozenset(_variants(["先生", "女士", "小姐", "太太", "夫人", "阿姨", "叔叔", "老师", "同志"])),
+        "stop_after_label": tuple(_variants(names["not_names"])),
+    }
+
+
+@lru_cache(maxsize=1)
+def rules() -> Rules:
+    """The rules of ``resources/pii.yml``, compiled (once per process)."""
+    import yaml
+
+    data = yaml.safe_load(resources.files("minetools").joinpath("resources/pii.yml").read_text(encoding="utf-8"))
+    rx = _compilers()
+    return Rules(placeholders=dict(data["placeholders"]), **_context(data, rx), **_numbers_and_ids(data, rx),
+                 **_addresses(data, rx), **_name_patterns(data, rx), **_name_words(data))

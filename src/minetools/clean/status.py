@@ -12,13 +12,14 @@ __all__ = ["clean_text", "classify_text", "dedup_key"]
 
 
 def clean_text(text: str, *, steps: Iterable[Callable[[str], str]] = CLEANERS) -> str:
-    """Normalise, mask personal data, then apply each cleaning step in turn."""
+    """Normalise, mask personal data, apply each cleaning step in turn, and mask once more if a step
+    changed the text (as a run does for ``text_clean``)."""
     if not isinstance(text, str):
         return ""
-    text = mask_texts([normalize_text(text)], normalized=True)[0][0]
+    masked = text = mask_texts([normalize_text(text)], normalized=True)[0][0]
     for step in steps:
         text = step(text)
-    return text
+    return text if text == masked else mask_texts([text], normalized=True)[0][0]
 
 
 # --- row status ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from minetools.clean.pii_columns import protect_columns
 from minetools.clean.status import classify_text, dedup_key
 from minetools.parse import canonical_frame
 
-__all__ = ["prepare", "STATUSES", "ANALYSED", "ASSIGNED", "RESERVED_COLUMNS", "RECEIVED_NAMES", "CLOSED_NAMES"]
+__all__ = ["prepare", "clean_texts", "STATUSES", "ANALYSED", "ASSIGNED", "RESERVED_COLUMNS", "RECEIVED_NAMES", "CLOSED_NAMES"]
 
 STATUSES = ("ok", "duplicate", "empty", "invalid", "truncated")
 #: statuses whose rows enter counts and statistics (each complaint once)
@@ -52,12 +52,19 @@ def _rename_reserved(df: pd.DataFrame, columns: dict[str, str]) -> tuple[pd.Data
     return df, columns, renamed
 
 
-def _clean_texts(masked: list[str]) -> list[str]:
+def clean_texts(masked: list[str]) -> list[str]:
+    """``text_clean`` from masked, normalised texts: the CLEANERS (web addresses, Simplified script,
+    repeated punctuation), then personal data masked once more where they changed the text (a
+    Traditional label such as 聯繫人 becomes 联系人; masking is idempotent, so unchanged texts are done)."""
     out = []
     for t in masked:
         for step in CLEANERS:
             t = step(t)
         out.append(t)
+    changed = [i for i, (a, b) in enumerate(zip(masked, out)) if a != b]
+    again = mask_texts([out[i] for i in changed], normalized=True)[0]
+    for i, t in zip(changed, again):
+        out[i] = t
     return out
 
 
@@ -126,7 +133,7 @@ def prepare(raw: pd.DataFrame, settings, *, key: bytes | None = None) -> tuple[p
         mask_texts(df[text_col].astype("string").fillna("").tolist())[0]
     df = protected
     df["record_id"] = np.arange(1, len(df) + 1)
-    df["text_clean"] = pd.Series(_clean_texts(masked_text), dtype="string")
+    df["text_clean"] = pd.Series(clean_texts(masked_text), dtype="string")
     _statuses(df, meta.get("row_problems", {}), settings)
 
     canon = canonical_frame(raw.reset_index(drop=True).rename(columns=renamed), scale=settings.score_scale,

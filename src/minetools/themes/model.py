@@ -39,11 +39,11 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
 
 from minetools.taxonomy import MASK_CHAR, Taxonomy, load_taxonomy
 from minetools.themes.features import FastTfidf, WordNgrams, prep_chars
 from minetools.themes.terms import top_terms
+from minetools.themes.thresholds import calibrated, choose_thresholds, folds
 
 __all__ = ["ThemeModel", "OTHER", "default_model", "DEFAULT_MODEL_DIR", "PARALLEL_MIN_TEXTS"]
 
@@ -118,25 +118,18 @@ def _default_segmenter():
     return Segmenter()
 
 
-def _best_threshold(prob: np.ndarray, target: np.ndarray, forced: np.ndarray | None = None) -> tuple[float, float]:
-    """Threshold on ``prob`` maximising F1 of (forced | prob >= t) against target."""
-    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
-    target = target.astype(bool)
-    best_t, best_f1 = 0.5, -1.0
-    for t in grid:
-        pred = prob >= t
-        if forced is not None:
-            pred = pred | forced
-        tp = np.sum(pred & target)
-        fp = np.sum(pred & ~target)
-        fn = np.sum(~pred & target)
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        # ties: prefer the highest threshold (conservative: the classifier
-        # should only add themes the rules missed when it is confident)
-        if f1 >= best_f1 - 1e-12:
-            best_t, best_f1 = float(t), float(f1)
-    return best_t, best_f1
-
+def _targets(labels, keys, n: int) -> np.ndarray:
+    """Human labels as a 0/1 int8 matrix over ``keys`` (a DataFrame with those columns, or an array)."""
+    if isinstance(labels, pd.DataFrame):
+        missing = [k for k in keys if k not in labels.columns]
+        if missing:
+            raise ValueError(f"labels is missing theme columns {missing}")
+        Y = labels[keys].to_numpy()
+    else:
+        Y = np.asarray(labels)
+    if Y.shape != (n, len(keys)):
+        raise ValueError(f"labels must have shape ({n}, {len(keys)}), got {Y.shape}")
+    return (Y.astype(float) > 0.5).astype(np.int8)
 
 
 class ThemeModel(BaseEstimator):
@@ -171,6 +164,20 @@ class ThemeModel(BaseEstimator):
     min_positive : int
         Themes with fewer positive training examples get no classifier
         (rules only).
+    calibrate : bool
+        With human labels: map each theme's probability through an isotonic
+        calibration learnt on out-of-fold probabilities, so that a score of 0.3
+        means about 30% of such complaints carry the theme; each theme is then
+        assigned from its own threshold on the calibrated score (best out-of-fold
+        F1), not from ``min_score``.
+    mask_excludes : bool
+        Where a theme's ``exclude_patterns`` match ("不用排队"), score that theme on
+        the text with the match blanked out.
+    decision : {"f1", "balanced"}
+        How each theme's threshold is chosen: the best out-of-fold F1 ("f1"), or
+        where the class-balanced classifier gives probability 0.5 ("balanced";
+        with ``calibrate``, that point on the calibrated scale). Measured by
+        leave-writers-out cross-validation in bench/eval_themes_accuracy.py.
     """
 
     def __init__(
@@ -189,6 +196,9 @@ class ThemeModel(BaseEstimator):
         n_folds: int = 3,
         mask_augment: bool = False,
         min_positive: int = 5,
+        calibrate: bool = False,
+        mask_excludes: bool = True,
+        decision: str = "f1",
     ):
         self.taxonomy = taxonomy
         self.segmenter = segmenter
@@ -203,6 +213,9 @@ class ThemeModel(BaseEstimator):
         self.n_folds = n_folds
         self.mask_augment = mask_augment
         self.min_positive = min_positive
+        self.calibrate = calibrate
+        self.mask_excludes = mask_excludes
+        self.decision = decision
 
     # -- small utilities --------------------------------------------------
     def _resolve_taxonomy(self) -> Taxonomy:
@@ -226,6 +239,8 @@ class ThemeModel(BaseEstimator):
             raise ValueError(f"rule_score must be in [0, 1], got {self.rule_score!r}")
         if self.n_folds < 2:
             raise ValueError(f"n_folds must be >= 2, got {self.n_folds!r}")
+        if self.decision not in ("f1", "balanced"):
+            raise ValueError(f"decision must be 'f1' or 'balanced', got {self.decision!r}")
         if self.C <= 0:
             raise ValueError(f"C must be > 0, got {self.C!r}")
 
@@ -307,34 +322,8 @@ class ThemeModel(BaseEstimator):
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
     # -- fit ------------------------------------------------------------------
-    def fit(self, texts, labels=None):
-        """Fit on cleaned texts; ``labels`` (optional) is a 0/1 matrix/DataFrame over the theme keys."""
-        self._check_params()
-        tax = self._resolve_taxonomy()
-        keys = tax.keys
-        texts, _ = _as_texts(texts)
-        n = len(texts)
-        if n == 0:
-            raise ValueError("fit needs at least one text")
-
-        R = self._rules(tax, texts)
-        gold = labels is not None
-        if gold:
-            if isinstance(labels, pd.DataFrame):
-                missing = [k for k in keys if k not in labels.columns]
-                if missing:
-                    raise ValueError(f"labels is missing theme columns {missing}")
-                Y = labels[keys].to_numpy()
-            else:
-                Y = np.asarray(labels)
-            if Y.shape != (n, len(keys)):
-                raise ValueError(f"labels must have shape ({n}, {len(keys)}), got {Y.shape}")
-            Y = (Y.astype(float) > 0.5)
-        else:
-            Y = R.copy()
-        Y = Y.astype(np.int8)
-
-        # features
+    def _new_vectorizers(self, n: int) -> None:
+        """Unfitted char (and, with a segmenter, word) vectorizers for ``n`` training texts."""
         seg = self.segmenter
         if seg is None:
             seg = _default_segmenter()
@@ -353,6 +342,27 @@ class ThemeModel(BaseEstimator):
             self.word_vec_ = TfidfVectorizer(analyzer=WordNgrams(self.word_ngram_range), min_df=min_df,
                                              sublinear_tf=True, max_features=self.max_features,
                                              dtype=np.float32)
+
+    def fit(self, texts, labels=None, *, groups=None):
+        """Fit on cleaned texts; ``labels`` (optional) is a 0/1 matrix/DataFrame over the theme keys.
+
+        ``groups`` (one value per text, e.g. the writer of each labelled complaint): the
+        out-of-fold probabilities that choose thresholds and calibration leave whole groups
+        out (``n_folds`` folds of groups), so that nothing is tuned to one group's habits.
+        """
+        self._check_params()
+        tax = self._resolve_taxonomy()
+        keys = tax.keys
+        texts, _ = _as_texts(texts)
+        n = len(texts)
+        if n == 0:
+            raise ValueError("fit needs at least one text")
+
+        R = self._rules(tax, texts)
+        gold = labels is not None
+        Y = _targets(labels, keys, n) if gold else R.astype(np.int8)
+
+        self._new_vectorizers(n)
         X = self._features(texts, fit=True)
 
         # keyword-masked copies of rule-positive texts
@@ -375,22 +385,21 @@ class ThemeModel(BaseEstimator):
             w = np.concatenate([np.ones(len(rows)), np.full(int(sel.sum()), 0.5)])
             return XX, YY, w
 
-        # out-of-fold probabilities → thresholds
+        # out-of-fold probabilities → thresholds (and calibration)
         K = len(keys)
-        thresholds = np.full(K, 0.5)
-        cv_f1 = np.full(K, np.nan)
-        n_folds = min(self.n_folds, n)
-        if n_folds >= 2 and n >= 10:
+        thresholds, cv_f1, calibration = np.full(K, 0.5), np.full(K, np.nan), None
+        splits = folds(n, groups, self.n_folds, self.random_state)
+        if splits:
             oof = np.zeros((n, K))
-            folds = KFold(n_splits=n_folds, shuffle=True, random_state=self.random_state)
-            for tr, te in folds.split(np.arange(n)):
+            for tr, te in splits:
                 XX, YY, w = train_set(tr)
                 coef, icpt, act = self._fit_linear(XX, YY, w)
                 oof[te] = self._sigmoid(X[te] @ coef.T + icpt) * act
-            for k in range(K):
-                forced = R[:, k] if (gold and self.rule_score >= self.min_score) else None
-                if Y[:, k].sum() >= self.min_positive:
-                    thresholds[k], cv_f1[k] = _best_threshold(oof[:, k], Y[:, k], forced)
+            floor = gold and not self.calibrate and self.rule_score >= self.min_score
+            thresholds, cv_f1, calibration = choose_thresholds(
+                oof, Y, R if floor else None, calibrate=self.calibrate and gold, decision=self.decision,
+                min_positive=self.min_positive)
+        self.calibration_ = calibration
         XX, YY, w = train_set(np.arange(n))
         self.coef_, self.intercept_, self.active_ = self._fit_linear(XX, YY, w)
         self.coef_ = self.coef_.astype(np.float32)
@@ -411,7 +420,9 @@ class ThemeModel(BaseEstimator):
             names += ["word:" + f for f in self.word_vec_.get_feature_names_out()]
         return np.asarray(names, dtype=object)
 
-    def _compute_hash(self) -> str:
+    def _compute_hash(self, params: dict | None = None) -> str:
+        """SHA-256 over what decides the scores. ``params``: the settings as saved (a model saved before a
+        setting existed is hashed without it, and the setting's default keeps its old behaviour)."""
         h = hashlib.sha256()
         h.update(self.taxonomy_.hash.encode())
         h.update(json.dumps(self.keys_).encode())
@@ -419,8 +430,12 @@ class ThemeModel(BaseEstimator):
         h.update(np.ascontiguousarray(self.coef_, dtype=np.float32).tobytes())
         h.update(np.round(self.intercept_, 10).tobytes())
         h.update("\x1f".join(self.feature_names_.tolist()).encode())
-        params = {k: v for k, v in self.get_params(deep=False).items() if k not in ("taxonomy", "segmenter")}
-        h.update(json.dumps(params, sort_keys=True, default=str).encode())
+        if getattr(self, "calibration_", None) is not None:
+            h.update(np.round(np.asarray(self.calibration_, dtype=np.float64), 10).tobytes())
+        if params is None:
+            params = {k: v for k, v in self.get_params(deep=False).items() if k not in ("taxonomy", "segmenter")}
+        h.update(json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
+                            sort_keys=True, default=str).encode())
         return h.hexdigest()
 
     # -- prediction -----------------------------------------------------------
@@ -435,13 +450,19 @@ class ThemeModel(BaseEstimator):
         high = m + (P - t) / np.maximum(1.0 - t, 1e-9) * (1.0 - m)
         return np.clip(np.where(P < t, low, high), 0.0, 1.0)
 
+    def _decide(self, S: np.ndarray) -> np.ndarray:
+        """Assigned or not: each theme's own threshold on a calibrated score, else ``min_score``."""
+        if getattr(self, "calibration_", None) is not None:
+            return S >= self.thresholds_.to_numpy()
+        return S >= self.min_score
+
     def _scores(self, texts: list[str]):
         X = self._features(texts)
         P = self._classifier_proba(X)
         R, E = self._rules(self.taxonomy_, texts, with_excludes=True)
         # Where a theme's exclude_patterns matched, its classifier also sees the
         # masked text (so "不用排队" is no evidence for queuing).
-        rows, cols = np.nonzero(E & self.active_)
+        rows, cols = np.nonzero(E & self.active_) if self.mask_excludes else ((), ())
         if len(rows):
             themes = self.taxonomy_.themes
             Xm = self._features([themes[j].mask(texts[i]) for i, j in zip(rows, cols)])
@@ -449,7 +470,7 @@ class ThemeModel(BaseEstimator):
                 sel = np.flatnonzero(cols == j)
                 z = np.asarray(Xm[sel] @ self.coef_[j], dtype=np.float64).ravel() + self.intercept_[j]
                 P[rows[sel], j] = self._sigmoid(z)
-        S = self._map(P)
+        S = calibrated(P, self.calibration_) if getattr(self, "calibration_", None) is not None else self._map(P)
         if self.rule_score > 0:
             S = np.where(R, np.maximum(S, self.rule_score), S)
         return S, P, R, X
@@ -479,15 +500,16 @@ class ThemeModel(BaseEstimator):
     def predict(self, texts) -> pd.DataFrame:
         """0/1 theme indicators (columns = theme keys)."""
         proba = self.predict_proba(texts)
-        return (proba >= self.min_score).astype(np.int8)
+        return pd.DataFrame(self._decide(proba.to_numpy()).astype(np.int8), columns=proba.columns, index=proba.index)
 
     def assign(self, texts) -> list[list[str]]:
         """Theme keys per text, highest score first; ``["other"]`` when none applies."""
         proba = self.predict_proba(texts)
         S = proba.to_numpy()
+        D = self._decide(S)
         out = []
-        for row in S:
-            idx = [j for j in np.argsort(-row, kind="stable") if row[j] >= self.min_score]
+        for row, chosen in zip(S, D):
+            idx = [j for j in np.argsort(-row, kind="stable") if chosen[j]]
             out.append([self.keys_[j] for j in idx] or [OTHER])
         return out
 
@@ -511,7 +533,7 @@ class ThemeModel(BaseEstimator):
             out[key] = {
                 "label": th.label_zh,
                 "score": float(S[0, j]),
-                "assigned": bool(S[0, j] >= self.min_score),
+                "assigned": bool(self._decide(S)[0, j]),
                 "rule_hit": bool(R[0, j]),
                 "seed_terms": ev["seed_terms"],
                 "patterns": ev["patterns"],

@@ -96,6 +96,8 @@ def save_model(model, directory) -> Path:
               "active": np.asarray(model.active_, bool), "char_idf": np.asarray(model.char_vec_.idf_, np.float64)}
     if model.word_vec_ is not None:
         arrays["word_idf"] = np.asarray(model.word_vec_.idf_, np.float64)
+    if getattr(model, "calibration_", None) is not None:
+        arrays["calibration"] = np.asarray(model.calibration_, np.float64)
     np.savez_compressed(d / _ARRAYS, **arrays)
     (d / _VOCAB).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     seg = model.segmenter_
@@ -118,6 +120,7 @@ def save_model(model, directory) -> Path:
         "taxonomy_hash": model.taxonomy_.hash, "model_hash": model.model_hash_,
         "n_train": int(model.n_train_), "n_features": int(model.n_features_),
         "word_features": model.word_vec_ is not None,
+        "calibrated": getattr(model, "calibration_", None) is not None,
         "files": {name: _sha256(d / name) for name in (_ARRAYS, _VOCAB, _SEGMENTER, _TAXONOMY)},
         "probes": {"texts": list(PROBES),
                    "scores": np.round(model.predict_proba(list(PROBES)).to_numpy(), 6).tolist()},
@@ -191,6 +194,10 @@ def _expected_shapes(meta: dict, vocab: dict) -> dict[str, tuple[int, ...]]:
     shapes = {"coef": (k, f), "intercept": (k,), "active": (k,), "char_idf": (len(vocab["char"]),)}
     if vocab.get("word") is not None:
         shapes["word_idf"] = (len(vocab["word"]),)
+    if meta.get("calibrated"):
+        from minetools.themes.thresholds import CALIBRATION_GRID
+
+        shapes["calibration"] = (k, len(CALIBRATION_GRID))
     return shapes
 
 
@@ -285,6 +292,7 @@ def load_model(directory):
     except Exception as exc:  # a damaged field of an otherwise verified folder
         raise ModelFileError(f"{d}: the model's files do not fit together ({type(exc).__name__}: {exc}).") from None
     model.coef_ = arrays["coef"].astype(np.float32)
+    model.calibration_ = arrays["calibration"].astype(float) if "calibration" in arrays else None
     model.intercept_ = arrays["intercept"].astype(float)
     model.active_ = arrays["active"].astype(bool)
     keys = meta["keys"]
@@ -297,7 +305,7 @@ def load_model(directory):
     model.feature_names_ = model._feature_names()
     if taxonomy.hash != meta.get("taxonomy_hash") or model.n_features_ != len(model.feature_names_):
         raise ModelFileError(f"{d}: taxonomy.yml or the vocabulary does not match model.json.")
-    model.model_hash_ = model._compute_hash()
+    model.model_hash_ = model._compute_hash(meta["params"])
     if model.model_hash_ != meta["model_hash"]:
         raise ModelFileError(f"{d}: the model does not match its recorded hash (model_hash in model.json); it was "
                              "changed after it was saved.")
