@@ -50,7 +50,7 @@ from collections.abc import Callable, Sequence
 from minetools.clean import pii_numbers as nums
 from minetools.clean import pii_words as words
 from minetools.clean.normalize import normalize_text
-from minetools.clean.pii_rules import SEP, Edit, Rules, edit, rules
+from minetools.clean.pii_rules import NICK_PREFIXES, SEP, Edit, Rules, edit, rules
 
 __all__ = ["PII_KINDS", "placeholder", "mask_texts", "mask_pii", "count_pii", "looks_like_name", "looks_like_person"]
 
@@ -206,7 +206,7 @@ def looks_like_person(term: str) -> bool:
     r = rules()
     if term in r.common_words:
         return False
-    if looks_like_name(term):
+    if looks_like_name(term) or _nickname(term, r):
         return True
     sur = words.split_surname(term, r)
     rest = term[sur:]
@@ -214,6 +214,14 @@ def looks_like_person(term: str) -> bool:
         return False
     return rest in r.title_words or (term[:sur] not in r.ambiguous and len(rest) == 1
                                      and any(t.startswith(rest) and len(t) > 1 for t in r.title_words))
+
+
+def _nickname(term: str, r: Rules) -> bool:
+    """小李, 老王, 阿陈: a prefix and a surname that is no everyday character (not 小时, 老公)."""
+    if len(term) < 2 or term[0] not in NICK_PREFIXES or term in r.common_words:
+        return False
+    rest = term[1:]
+    return rest in r.surnames and not (len(rest) == 1 and rest in r.ambiguous)
 
 
 def looks_like_name(token: str) -> bool:

@@ -18,6 +18,7 @@ __all__ = ["Rules", "rules", "SEP", "Edit", "text_at", "edit"]
 SEP = "\x1e"
 
 Edit = tuple[int, int, str]  # (start byte, end byte, replacement)
+NICK_PREFIXES = ("小", "老", "阿")  # 小李, 老王, 阿陈: how colleagues and customers call a person by surname
 
 
 def text_at(s: bytes, a: int, b: int) -> str:
@@ -184,7 +185,7 @@ def _name_patterns(data: dict, rx) -> dict:
                     rf"|([ ]?)((?:{sur_alt})\p{{Han}}{{1,3}}|[A-Z][A-Za-z]+ [A-Z][A-Za-z]+))"),
         "intro": rx(rf"(?:{_alt(_variants(names['intros']))})[ ]?({sur_alt})(?:\p{{Han}}|$|[^\p{{Han}}])"),
         "role": rx(rf"(?:{roles})[ ]?(?:{_alt(_variants(names['role_links']))})?[ ]?({sur_alt})\p{{Han}}"),
-        "nick": rx(rf"(?:{roles})[ ]?((?:小|老|阿)(?:{sur_alt}))"),
+        "nick": rx(rf"(?:{roles})[ ]?((?:{'|'.join(NICK_PREFIXES)})(?:{sur_alt}))"),
         "title": rx(rf"({sur_alt})(\p{{Han}}{{0,2}}?)({_alt(_variants(names['titles']))})"),
         "latin_title": rx(r"\b(?:[Mm]r|[Mm]rs|[Mm]s|[Mm]iss|[Dd]r|[Mm]x)\.? ?([A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[A-Z]{2,}"
                           r"(?: [A-Z][a-z]+){0,2})", case=True),

@@ -66,10 +66,14 @@ def _score_slice(bounds, model, texts):
 def _private_term(term: str) -> bool:
     """An n-gram a saved model must not hold: a name-like word (陈晓明, 马先生), a long number, an e-mail part."""
     from minetools.clean import looks_like_person
+    from minetools.clean.pii_rules import NICK_PREFIXES
 
     if sum(ch.isdigit() for ch in term) >= 5 or "@" in term:
         return True
-    return any(looks_like_person(part.strip()) for part in term.split(" ") if len(part.strip()) >= 2)
+    parts = [part.strip() for part in term.split(" ") if len(part.strip()) >= 2]
+    # a character n-gram can hold a nickname inside it (员小李): test its two- and three-character pieces
+    pieces = {p[i:i + n] for p in parts for n in (2, 3) for i in range(len(p) - n + 1) if p[i] in NICK_PREFIXES}
+    return any(looks_like_person(piece) for piece in [*parts, *pieces])
 
 
 def _prune_private(vec, X):
