@@ -109,6 +109,22 @@ _SPACES = re.compile(r" {2,}")
 _SPACED_HAN = re.compile(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff](?: [\u4e00-\u9fff]){1,}(?![\u4e00-\u9fff])")
 
 
+#: runs of letters and digits in groups (one space or dash between), and, inside one, a group of digits
+#: with O/o/I/l touching them: an OCR or a hurried typist put letters for digits (l38OOl26695)
+_ALNUM_RUN = re.compile(r"[0-9A-Za-z]+(?:[ -][0-9A-Za-z]+)*")
+_OCR_GROUP = re.compile(r"(?<![0-9A-Za-z])(?=[0-9OoIl]*(?:[OoIl][0-9]|[0-9][OoIl]))[0-9OoIl]+(?![0-9A-Za-z])")
+_OCR_TABLE = str.maketrans("OoIl", "0011")
+
+
+def _ocr_digits(m: re.Match) -> str:
+    """In a run of 7+ letters and digits with 5+ digits (6222 O2OI 2345 6789), O/o/I/l become 0 and 1
+    in the groups where they touch digits; words (ATM IOOO) stay."""
+    run = m.group()
+    if len(run) < 7 or sum(ch.isdigit() for ch in run) < 5:
+        return run
+    return _OCR_GROUP.sub(lambda g: g.group().translate(_OCR_TABLE), run)
+
+
 def normalize_text(text: str) -> str:
     """The text personal data is looked for in, and that the analysis starts from.
 
@@ -116,7 +132,8 @@ def normalize_text(text: str) -> str:
     ASCII becomes half-width (Chinese sentence punctuation is kept), other decimal digits and
     ①–⑨ become ASCII digits, every dash becomes ``-``, every kind of space and line break
     becomes one space, zero-width and control characters (NUL included) are removed, and
-    single characters typed with spaces between them (投 诉 人) are joined. The result has no
+    single characters typed with spaces between them (投 诉 人) are joined, and O/o/I/l inside a
+    run of seven or more digits and such letters (five digits at least) become 0 and 1. The result has no
     line breaks, so a number split over lines is one run of digit groups again.
     """
     if "&" in text:
@@ -128,6 +145,8 @@ def normalize_text(text: str) -> str:
         text = _SPACES.sub(" ", text)
     if " " in text:
         text = _SPACED_HAN.sub(lambda m: m.group().replace(" ", ""), text)
+    if any(ch in text for ch in "OoIl"):
+        text = _ALNUM_RUN.sub(_ocr_digits, text)
     return text.strip()
 
 
