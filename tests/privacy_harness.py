@@ -149,18 +149,23 @@ def recall_table(rows: list[dict], leaks: list[dict]) -> pd.DataFrame:
 
 
 def lookalikes_kept(rows: list[dict], out: Path) -> tuple[int, int, list[str]]:
-    """(kept, total, lost values) of the corpus's look-alikes (kind none) in complaints.csv's text_clean."""
+    """(kept, total, lost values) of the corpus's look-alikes (kind none): in complaints.csv's text_clean, or
+    in its own column for a look-alike written in a column."""
     from minetools.clean import normalize_text, to_simplified
 
     df = pd.read_csv(Path(out) / "complaints.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    by_id = dict(zip(df[ID_COL], df["text_clean"]))
+    rows_by_id = {rid: i for i, rid in enumerate(df[ID_COL])}
     kept, lost, total = 0, [], 0
     for r in rows:
         if r["kind"] != "none":
             continue
         total += 1
-        text = by_id.get(r["text_id"], "")
-        if to_simplified(normalize_text(r["value"])) in text:
+        in_text = r["carrier"] == "text" or r["column"] not in df.columns
+        i = rows_by_id.get(r["text_id"] if r["carrier"] == "text" else f"{r['text_id']}-{r['case_id']}")
+        column = "text_clean" if in_text else r["column"]
+        text = "" if i is None else df.at[i, column]
+        value = r["value"] if column != "text_clean" else to_simplified(normalize_text(r["value"]))
+        if value in text:
             kept += 1
         else:
             lost.append(r["value"])

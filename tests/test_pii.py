@@ -157,6 +157,31 @@ def test_ocr_letters_in_numbers_and_short_labels(text_in, text_out):
     assert mask_pii(text_in) == text_out
 
 
+@pytest.mark.parametrize("text_in, text_out", [
+    ("My card was eaten by the ATM. Regards, Tony Huang", "My card was eaten by the ATM. Regards, [姓名]"),
+    ("holder: ZHAO MINGYU, flight delayed", "holder: [姓名], flight delayed"),
+    ("joint holders XU, LEI and FENG, YAN", "joint holders [姓名] and [姓名]"),
+    ("I live in Hong Kong now", "I live in Hong Kong now"),
+    ("Customer called twice about the fee", "Customer called twice about the fee"),
+    ("香港身份证 Y318724(6) 开户被拒", "香港身份证 [身份证号] 开户被拒"),
+    ("台湾身份证 A287364512 绑卡失败", "台湾身份证 [身份证号] 绑卡失败"),
+    ("passport no. PE2736451 expired", "passport no. [证件号] expired"),
+    ("流水号LS20231201 显示失败", "流水号LS20231201 显示失败"),
+    ("号码是幺五八，二七三六，四一九零", "号码是[手机号]"),
+    ("车牌粤Z·K417港过关", "车牌[车牌号]过关"),
+    ("住在碧桂园3-1-902，快递进不去", "住在[地址]，快递进不去"),
+    ("请拨打客服中心400-820-1234", "请拨打客服中心400-820-1234"),
+    ("我的邮箱 amy.lin88 在 163 点 com", "我的邮箱 [邮箱]"),
+    ("寄件人：上官云 电话已登记", "寄件人：[姓名] 电话已登记"),
+    ("在南湖明珠支行办理", "在南湖明珠支行办理"),
+    ("商户号 898120345678901 被冻结", "商户号 898120345678901 被冻结"),
+    ("Call me on +852 6123 4567", "Call me on [手机号]"),
+    ("澳门手机 +853 6612 3456", "澳门手机 [手机号]"),
+])
+def test_foreign_names_ids_plates_and_references(text_in, text_out):
+    assert mask_pii(text_in) == text_out
+
+
 @pytest.mark.parametrize("text", [
     "我向经理反映了", "这位先生很好", "马上就好", "高度重视", "一小时", "白跑一趟", "钱被扣了", "金额不对",
     "客户马上来电", "客户连续去了三次", "客户来信表示感谢", "柜员把我给孙子的学费转错人", "窗口明明亮着灯",

@@ -15,7 +15,8 @@ __all__ = ["luhn", "valid_id18", "valid_id15", "strict_kind", "context_before", 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_MOBILE = re.compile(r"(?:0086|86)?1[3-9]\d{9}")
+# mainland mobiles, and Hong Kong, Macau, Taiwan and Singapore mobiles written with their country code
+_MOBILE = re.compile(r"(?:0086|86)?1[3-9]\d{9}|(?:00)?(?:852[4-9]\d{7}|8536\d{7}|8869\d{8}|65[89]\d{7})")
 _LANDLINE = re.compile(r"0[12]\d\d{8}|0[3-9]\d{2}\d{7,8}|(?:0086|86)(?:[12]\d\d{8}|[3-9]\d{2}\d{7,8})")
 _GROUP_B = re.compile(rb"\d+[Xx]?|[Xx]")
 _CN_DIGITS = str.maketrans("〇零一幺二两三四五六七八九壹贰貳叁參叄肆伍陆陸柒捌玖", "00112234567891223334566789")
@@ -182,7 +183,7 @@ def number_edits(m, s: bytes, r: Rules) -> list[Edit]:
 def cn_number_edits(m, s: bytes, r: Rules) -> list[Edit]:
     if m.group().isascii():  # Arabic digits only: the number pass has decided on it
         return []
-    digits = re.sub(r"[ \-]", "", m.group().decode()).translate(_CN_DIGITS)
+    digits = re.sub(r"[ \-，,、]", "", m.group().decode()).translate(_CN_DIGITS).replace("叉", "X").replace("x", "X")
     kind = strict_kind(digits, True) or context_kind(digits, context_before(s, m.start(), r), r)
     return [(m.start(), m.end(), f"[{r.placeholders[kind]}]")] if kind and kind != "number" else []
 
@@ -191,11 +192,31 @@ def _ascii_alnum(c: int) -> bool:
     return 48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122
 
 
+def bounded_edits(kind: str):
+    """The whole match as ``kind``, unless a letter or digit touches it (part of a longer code)."""
+    def decide(m, s: bytes, r: Rules) -> list[Edit]:
+        a, b = m.start(), m.end()
+        if (a and _ascii_alnum(s[a - 1])) or (b < len(s) and _ascii_alnum(s[b])):
+            return []
+        return [(a, b, f"[{r.placeholders[kind]}]")]
+    return decide
+
+
 def passport_edits(m, s: bytes, r: Rules) -> list[Edit]:
-    a, b = m.start(), m.end()
-    if (a and _ascii_alnum(s[a - 1])) or (b < len(s) and _ascii_alnum(s[b])):
+    """A bare passport-shaped code (E12345678, EH4372915), unless it touches letters or digits or a word
+    before it says it is a reference (流水号, 回执编号 …)."""
+    if context_before(s, m.start(), r) == "not_personal":
         return []
-    return [(a, b, f"[{r.placeholders['passport']}]")]
+    return bounded_edits("passport")(m, s, r)
+
+
+def estate_unit_edits(m, s: bytes, r: Rules) -> list[Edit]:
+    """翠湖花园7-2-1502: an estate and building-unit-room numbers; not when more digits follow
+    (客服中心400-820-8888 is a phone number)."""
+    b = m.end()
+    if b < len(s) and (chr(s[b]).isdigit() or s[b] in b"-#"):
+        return []
+    return address_edits(m, s, r)
 
 
 def plate_edits(m, s: bytes, r: Rules) -> list[Edit]:

@@ -43,12 +43,14 @@ class Rules:
     wechat: object
     passport: object
     passport_bare: object
+    foreign_id: object
     digits: object
     cn_digits: object
     extension: object
     plate: object
     address: object
     address_en: object
+    estate_units: object
     address_cues: tuple[str, ...]
     label: object
     intro: object
@@ -58,6 +60,7 @@ class Rules:
     latin_title: object
     subject: object
     latin_name: object
+    latin_given_first: object
     dotted: object
     group: object
     surnames: frozenset[str]
@@ -141,16 +144,18 @@ def _numbers_and_ids(data: dict, rx) -> dict:
     provinces = "".join(_variants(list("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")))
     return {
         "email": rx(r"[A-Za-z0-9._%+\-]{1,64}(?: [A-Za-z0-9._%+\-]{1,64})?[ ]{0,2}"
-                    r"(?:@|\(at\)|\[at\]|（at）| at |艾特|#)[ ]{0,2}"
+                    r"(?:@|\(at\)|\[at\]|（at）| at | 在 |艾特|#)[ ]{0,2}"
                     r"(?:[A-Za-z0-9\-]{1,63}[ ]{0,2}(?:\.|。|\(dot\)|\[dot\]|（dot）| dot |点)[ ]{0,2}){1,4}[A-Za-z]{2,10}"),
         "wechat": rx(rf"(?:{_alt(_variants(data['context']['wechat']))})(?:号|號|id)?{_GLUE}([A-Za-z][A-Za-z0-9_\-]{{5,19}})"),
         "passport": rx(rf"(?:{_alt(_variants(data['context']['passport']))})(?:号码|号|號碼|號)?{_GLUE}"
                        r"([A-Za-z]{1,2}[ \-]?\d{6,10}|\d{8,10})"),
-        "passport_bare": rx(r"[EeGg]\d{8}"),
+        "passport_bare": rx(r"[EeGg]\d{8}|[A-Z]{1,2}\d{7,8}"),
+        # Hong Kong and Macau identity cards (K582913(5), 5215299(8)), Taiwan ids (F223918272)
+        "foreign_id": rx(r"[A-Z]{1,2}\d{6}[(（][0-9A][)）]|[1578]\d{6}[(（]\d[)）]|[A-Z][12]\d{8}"),
         "digits": rx(rf"(?:[+＋][ ]?)?(?:[(（][ ]?0\d{{2,3}}[ ]?[)）][ ]?)?{d}(?:{sep}{{1,3}}{d}|{d})*[Xx]?"),
-        "cn_digits": rx(rf"[{_CN_NUMERALS}](?:[ \-]?[{_CN_NUMERALS}]){{6,}}"),
+        "cn_digits": rx(rf"[{_CN_NUMERALS}](?:[ \-，,、]?[{_CN_NUMERALS}]){{6,}}(?:[ \-]?[叉Xx])?"),
         "extension": rx(r"\[固话\][ ]?(?:转|轉|分机|分機|ext\.?|x|-|—)[ ]?\d{1,6}"),
-        "plate": rx(rf"[{provinces}][A-Za-z][ ]?[·•・.\-]?[ ]?[A-Za-z0-9]{{5,6}}"),
+        "plate": rx(rf"[{provinces}][A-Za-z][ ]?[·•・.\-]?[ ]?(?:[A-Za-z0-9]{{5,6}}|[A-Za-z0-9]{{4,5}}[学警港澳挂领])"),
     }
 
 
@@ -165,6 +170,7 @@ def _addresses(data: dict, rx) -> dict:
         "address": rx(rf"(?:{admin}{{0,3}}{street}[ ]?[甲乙丙丁]?{num}{{1,6}}(?:号|號|弄|巷)(?:之{num}{{1,3}}号)?"
                       rf"{unit_run}{{0,5}}|{admin}{{0,3}}(?:{street}[ ]?{num}{{1,6}}(?:号|號))?{estate}{unit_run}{{1,5}})"
                       r"(?:[ ]?\d{2,5})?"),
+        "estate_units": rx(rf"{admin}{{0,3}}{estate}[ ]?[A-Za-z]?\d{{1,3}}[#\-]\d{{1,2}}(?:[#\-]\d{{1,4}})?"),
         "address_en": rx(r"(?i:(?:(?:rm|room|flat|unit|apt|no|lane|ln|bldg|building|floor|fl|block|blk)\.? ?\d{1,5}"
                          r"[a-z]?[, ]{0,2}){2,}(?:(?:\d{1,5} ?)?[a-z ]{0,20}(?:road|rd|street|st|avenue|ave)\b|"
                          r"\p{Han}{0,8}(?:路|街|道|巷|弄))?)|\b\d{1,5} [A-Z][a-z]+(?: [A-Z][a-z]+){0,2} "
@@ -182,7 +188,7 @@ def _name_patterns(data: dict, rx) -> dict:
     return {
         "label": rx(rf"(?:{_alt(_variants(names['labels']))})(?:({_STRONG_GLUE})(\p{{Han}}(?: ?\p{{Han}}){{1,4}}|"
                     r"[A-Za-z][A-Za-z.'\-]*(?: [A-Za-z][A-Za-z.'\-]*){0,2})"
-                    rf"|([ ]?)((?:{sur_alt})\p{{Han}}{{1,3}}|[A-Z][A-Za-z]+ [A-Z][A-Za-z]+))"),
+                    rf"|([ ]?)((?:{sur_alt})\p{{Han}}{{1,3}}|(?-i:[A-Z][A-Za-z]+ [A-Z][A-Za-z]+)))"),
         "intro": rx(rf"(?:{_alt(_variants(names['intros']))})[ ]?({sur_alt})(?:\p{{Han}}|$|[^\p{{Han}}])"),
         "role": rx(rf"(?:{roles})[ ]?(?:{_alt(_variants(names['role_links']))})?[ ]?({sur_alt})\p{{Han}}"),
         "nick": rx(rf"(?:{roles})[ ]?((?:{'|'.join(NICK_PREFIXES)})(?:{sur_alt}))"),
@@ -190,8 +196,11 @@ def _name_patterns(data: dict, rx) -> dict:
         "latin_title": rx(r"\b(?:[Mm]r|[Mm]rs|[Mm]s|[Mm]iss|[Dd]r|[Mm]x)\.? ?([A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[A-Z]{2,}"
                           r"(?: [A-Z][a-z]+){0,2})", case=True),
         "subject": rx(rf"({sur_alt})([{given_class}]{{2}})(?:{_alt(_variants(names['subject_verbs']))})"),
-        "latin_name": rx(rf"\b((?:{'|'.join(latin)}|{'|'.join(s.upper() for s in latin)}) [A-Z][a-z]{{1,10}}"
-                         r"(?:[ -][A-Z]?[a-z]{1,10})?)\b", case=True),
+        "latin_name": rx(rf"\b((?:{'|'.join(latin)}|{'|'.join(s.upper() for s in latin)}),? "
+                         r"(?:[A-Z][a-z]{1,10}(?:[ -][A-Z][a-z]{1,10}|-[a-z]{1,10})?|[A-Z]{2,10}(?:[ -][A-Z]{2,10})?))\b",
+                         case=True),
+        # an English given name before a pinyin surname: Kevin Liu, Zoe Chen (decided in pii_words.latin_given_first)
+        "latin_given_first": rx(rf"\b([A-Z][a-z]{{1,10}}) ({'|'.join(latin)})\b", case=True),
         "dotted": rx(r"\p{Han}{1,8}[·•・]\p{Han}{1,8}(?:[·•・]\p{Han}{1,8})?"),
         "group": rx(rf"({sur_alt})(\p{{Han}}{{1,2}}?)(?:(?:、|和|与|及|跟)({sur_alt})(\p{{Han}}{{1,2}}?))?"
                     rf"(?:{_alt(_variants(names['person_after']))})"),
