@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPORA = {"dev": ROOT / "data" / "eval" / "privacy" / "privacy_dev.csv",
            "holdout": ROOT / "data" / "eval" / "privacy" / "privacy_holdout.csv",
            "final": ROOT / "data" / "eval" / "privacy" / "privacy_final.csv",
-           "fresh": ROOT / "data" / "eval" / "privacy" / "privacy_fresh.csv"}
+           "fresh": ROOT / "data" / "eval" / "privacy" / "privacy_fresh.csv",
+           "blind": ROOT / "data" / "eval" / "privacy" / "privacy_blind.csv"}
 TEXT_COL, ID_COL = "投诉内容", "编号"
 _BASE64 = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
 
