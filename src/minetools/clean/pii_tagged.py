@@ -13,6 +13,7 @@ false positives it adds on the labelled sets are listed in ``bench/results/priva
 from __future__ import annotations
 
 from collections import Counter
+from itertools import accumulate
 
 from minetools.clean.pii_rules import Rules
 from minetools.clean.pii_words import is_han, split_surname
@@ -60,9 +61,8 @@ def _plausible(tagged: list[tuple[str, str]], i: int, r: Rules) -> bool:
 def _names_in(tagged: list[tuple[str, str]], r: Rules) -> set[int]:
     """Indexes of the tokens of ``tagged`` that are (part of) a person's name."""
     hits: set[int] = set()
-    for i, (word, tag) in enumerate(tagged):
-        if not tag.startswith("nr"):
-            continue
+    for i in [i for i, (_, tag) in enumerate(tagged) if tag[:2] == "nr"]:
+        word = tagged[i][0]
         if _plausible(tagged, i, r):
             hits.add(i)
             continue
@@ -85,15 +85,16 @@ def mask_tagged_names(text: str, r: Rules, counts: Counter) -> str:
 
     tagged = rjieba.tag(text, True)
     hits = _names_in(tagged, r)
-    if not hits or "".join(word for word, _ in tagged) != text:
+    ends = list(accumulate(len(word) for word, _ in tagged))
+    if not hits or not ends or ends[-1] != len(text):  # the tagger kept every character, as it should
         return text
     placeholder = f"[{r.placeholders['name']}]"
-    out = []
-    for i, (word, _) in enumerate(tagged):
-        if i in hits:
-            if i - 1 not in hits:
-                out.append(placeholder)
-                counts[placeholder] += 1
-        else:
-            out.append(word)
+    out, pos = [], 0
+    for i in sorted(hits):
+        start = ends[i] - len(tagged[i][0])
+        if i - 1 not in hits:
+            out += [text[pos:start], placeholder]
+            counts[placeholder] += 1
+        pos = ends[i]
+    out.append(text[pos:])
     return "".join(out)
