@@ -562,12 +562,12 @@ class ThemeModel(BaseEstimator):
         """Load a model written by :meth:`save`; checks hashes and a self-check, never runs code from the folder."""
         from minetools.themes.store import load_model
 
-        return load_model(directory)
+        return load_model(directory, cls)
 
 
 
 def default_model() -> ThemeModel:
-    """The theme model that ships with the package (bundled taxonomy, fitted on the sample corpus).
+    """The theme model that ships with the package (bundled taxonomy, fitted on the labelled corpus in data/train).
 
     Use it as it is for small files, where fitting on the input has too little to learn
     from: ``ThemeModel`` is deterministic, so the same text always gets the same themes.

@@ -256,15 +256,14 @@ def _segmenter(data):
                      extra_synonyms={str(k): str(v) for k, v in res["synonyms"].items()})
 
 
-def load_model(directory):
-    """A :class:`~minetools.themes.ThemeModel` from a folder written by :func:`save_model`.
+def load_model(directory, model_class):
+    """A ``model_class`` (:class:`~minetools.themes.ThemeModel`) from a folder written by :func:`save_model`.
 
     Raises :class:`ModelFileError` (a ValueError) naming the folder or file when the folder is
     incomplete, changed since it was saved, not in this format, or scores the probe texts
     differently in this environment.
     """
     from minetools.taxonomy import load_taxonomy
-    from minetools.themes.model import ThemeModel
 
     d = Path(directory)
     if not d.is_dir():
@@ -281,7 +280,7 @@ def load_model(directory):
     seg_data = _read_json(d, _SEGMENTER)
     try:
         taxonomy = load_taxonomy(d / _TAXONOMY)
-        model = ThemeModel(taxonomy, segmenter=False if seg_data is None else None,
+        model = model_class(taxonomy, segmenter=False if seg_data is None else None,
                            **{k: tuple(v) if isinstance(v, list) else v for k, v in meta["params"].items()})
         model.char_vec_ = _vectorizer(meta["vectorizers"]["char"], vocab["char"], arrays["char_idf"], "char")
         model.word_vec_ = (None if vocab.get("word") is None else
