@@ -7,8 +7,6 @@ import os
 
 __all__ = ["available_cores", "fork_map"]
 
-_FORK_ARGS: tuple = ()
-
 
 def available_cores() -> int:
     """Cores this process may run on."""
@@ -18,25 +16,48 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _fork_call(item):
-    fn, *args = _FORK_ARGS
-    return fn(item, *args)
+def _work(fn, items: list, args: tuple, conn) -> None:
+    """In a forked worker: ``fn`` over its share of the items; the results (or the error) go back by pipe."""
+    try:
+        conn.send((True, [fn(item, *args) for item in items]))
+    except BaseException as exc:  # noqa: BLE001 - re-raised in the parent
+        conn.send((False, exc))
+    finally:
+        conn.close()
 
 
 def fork_map(fn, items: list, args: tuple, *, parallel: bool) -> list:
     """``[fn(item, *args) for item in items]``, on one forked worker per core when ``parallel``.
 
-    The workers inherit ``args`` (the texts, arrays) through fork instead of receiving them
-    pickled; only the items and the results cross process boundaries. Without fork (macOS
-    spawn, Windows) or with one core, it runs in this process.
+    The workers inherit ``fn`` and ``args`` (the texts, arrays) through fork instead of receiving
+    them pickled; only the results cross process boundaries, by pipe. Worker ``k`` of ``n`` takes
+    items ``k, k + n, …``. An error in a worker is raised here. Without fork (macOS spawn, Windows)
+    or with one core, it runs in this process.
     """
     cores = available_cores()
     if not parallel or cores < 2 or len(items) < 2 or "fork" not in mp.get_all_start_methods():
         return [fn(item, *args) for item in items]
-    global _FORK_ARGS
-    _FORK_ARGS = (fn, *args)
-    try:
-        with mp.get_context("fork").Pool(min(cores, 4)) as pool:
-            return pool.map(_fork_call, items, chunksize=1)
-    finally:
-        _FORK_ARGS = ()
+    ctx = mp.get_context("fork")
+    n = min(cores, 4, len(items))
+    running = []
+    for k in range(n):
+        receive, send = ctx.Pipe(duplex=False)
+        worker = ctx.Process(target=_work, args=(fn, items[k::n], args, send), daemon=True)
+        worker.start()
+        send.close()
+        running.append((k, receive, worker))
+    results: list = [None] * len(items)
+    failure = None
+    for k, receive, worker in running:
+        try:
+            ok, out = receive.recv()
+        except EOFError:  # the worker died without a word (killed, out of memory)
+            ok, out = False, RuntimeError(f"a worker process ended unexpectedly (exit code {worker.exitcode})")
+        worker.join()
+        if ok:
+            results[k::n] = out
+        elif failure is None:
+            failure = out
+    if failure is not None:
+        raise failure
+    return results
