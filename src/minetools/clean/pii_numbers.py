@@ -202,12 +202,15 @@ def bounded_edits(kind: str):
     return decide
 
 
+_passport_bounded = bounded_edits("passport")
+
+
 def passport_edits(m, s: bytes, r: Rules) -> list[Edit]:
     """A bare passport-shaped code (E12345678, EH4372915), unless it touches letters or digits or a word
     before it says it is a reference (流水号, 回执编号 …)."""
     if context_before(s, m.start(), r) == "not_personal":
         return []
-    return bounded_edits("passport")(m, s, r)
+    return _passport_bounded(m, s, r)
 
 
 def estate_unit_edits(m, s: bytes, r: Rules) -> list[Edit]:

@@ -76,6 +76,8 @@ class Rules:
     title_words: tuple[str, ...]
     common_words: frozenset[str]
     stop_after_label: tuple[str, ...]
+    place_after: tuple[str, ...]
+    not_given_latin: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -221,6 +223,7 @@ def _name_words(data: dict) -> dict:
         "common_words": frozenset(_variants(data["common_words"])),
         "person_titles": frozenset(_variants(["先生", "女士", "小姐", "太太", "夫人", "阿姨", "叔叔", "老师", "同志"])),
         "stop_after_label": tuple(_variants(names["not_names"])),
+        "place_after": tuple(names["place_after"]), "not_given_latin": frozenset(names["not_given_latin"]),
     }
 
 

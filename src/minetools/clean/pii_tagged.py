@@ -42,17 +42,12 @@ def _in_context(tagged: list[tuple[str, str]], i: int, r: Rules) -> bool:
         or after.startswith(r.title_words) or after.startswith(r.strong_ends)
 
 
-#: words after a name-shaped word that make it a place (东方明珠支行, 张江路, 王府井大街)
-_PLACE_AFTER = ("支行", "分行", "营业部", "营业厅", "网点", "银行", "路", "街", "大道", "小区", "花园", "广场", "大厦",
-                "公司", "医院", "学校", "大学", "中学", "小学", "市", "县", "区", "镇", "乡", "村", "站", "机场", "酒店")
-
-
 def _plausible(tagged: list[tuple[str, str]], i: int, r: Rules) -> bool:
     """A tagged word shaped like a name; one that is also an everyday word (高峰, 白雪: a surname that is
     a common character, or a one-character given name) only where a person stands (高峰经理, not 高峰期)."""
     word = tagged[i][0]
     after = tagged[i + 1][0] if i + 1 < len(tagged) else ""
-    if not _shaped_like_name(word, r) or after.startswith(_PLACE_AFTER):
+    if not _shaped_like_name(word, r) or after.startswith(r.place_after):
         return False
     sur = split_surname(word, r)
     return (len(word) - sur == 2 and word[:sur] not in r.ambiguous) or _in_context(tagged, i, r)
@@ -85,8 +80,10 @@ def mask_tagged_names(text: str, r: Rules, counts: Counter) -> str:
 
     tagged = rjieba.tag(text, True)
     hits = _names_in(tagged, r)
+    if not hits:
+        return text
     ends = list(accumulate(len(word) for word, _ in tagged))
-    if not hits or not ends or ends[-1] != len(text):  # the tagger kept every character, as it should
+    if ends[-1] != len(text):  # the tagger kept every character, as it should
         return text
     placeholder = f"[{r.placeholders['name']}]"
     out, pos = [], 0

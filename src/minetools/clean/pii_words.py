@@ -184,16 +184,9 @@ def group_name(m, s: bytes, r: Rules) -> list[Edit]:
     return edits
 
 
-#: capitalised words before a pinyin surname that are no given name (Hong Kong, Dear Chen, Bank Of …)
-_NOT_GIVEN_LATIN = frozenset("""Hong Dear Hi Hello Bank City Road Street Tower Flat Block Of The And To From In On At
-For By With My Your Our His Her Their This That Mr Mrs Ms Miss Dr Sir Madam Madame Team Branch Card Account Manager
-Officer Teller Staff Customer Client Visa Master Union China Chinese Hang Seng Ping Tai Sai Kwun Wan Tsim Sha Mong
-Sheung Yau Kowloon Lantau Macau Taipa Coloane Taipei New North South East West Central Upper Lower Old Great""".split())
-
-
 def latin_given_first(m, s: bytes, r: Rules) -> list[Edit]:
-    """Kevin Liu, Zoe Chen: a capitalised given name before a pinyin surname (Hong Kong is a place)."""
-    if m.group(1).decode() in _NOT_GIVEN_LATIN:
+    """Kevin Liu, Zoe Chen: a capitalised given name before a pinyin surname, unless the word is in the
+    rules' ``not_given_latin`` (Hong Kong is a place)."""
+    if m.group(1).decode() in r.not_given_latin:
         return []
     return [(m.start(), m.end(), f"[{r.placeholders['name']}]")]
-

@@ -8,18 +8,31 @@ from collections.abc import Callable, Iterable
 from minetools.clean.normalize import CLEANERS, normalize_text
 from minetools.clean.pii import mask_texts
 
-__all__ = ["clean_text", "classify_text", "dedup_key"]
+__all__ = ["clean_text", "clean_texts", "classify_text", "dedup_key"]
+
+
+def clean_texts(masked: list[str], *, steps: Iterable[Callable[[str], str]] = CLEANERS) -> list[str]:
+    """``text_clean`` from masked, normalised texts: each cleaning step in turn (web addresses, Simplified
+    script, repeated punctuation), then personal data masked once more where a step changed the text (a
+    Traditional label such as 聯繫人 becomes 联系人; masking is idempotent, so unchanged texts are done)."""
+    steps = tuple(steps)
+    out = []
+    for t in masked:
+        for step in steps:
+            t = step(t)
+        out.append(t)
+    changed = [i for i, (a, b) in enumerate(zip(masked, out)) if a != b]
+    again = mask_texts([out[i] for i in changed], normalized=True)[0]
+    for i, t in zip(changed, again):
+        out[i] = t
+    return out
 
 
 def clean_text(text: str, *, steps: Iterable[Callable[[str], str]] = CLEANERS) -> str:
-    """Normalise, mask personal data, apply each cleaning step in turn, and mask once more if a step
-    changed the text (as a run does for ``text_clean``)."""
+    """Normalise, mask personal data, then :func:`clean_texts` (as a run does for ``text_clean``)."""
     if not isinstance(text, str):
         return ""
-    masked = text = mask_texts([normalize_text(text)], normalized=True)[0][0]
-    for step in steps:
-        text = step(text)
-    return text if text == masked else mask_texts([text], normalized=True)[0][0]
+    return clean_texts(mask_texts([normalize_text(text)], normalized=True)[0], steps=steps)[0]
 
 
 # --- row status ---------------------------------------------------------------------------

@@ -13,13 +13,12 @@ import numpy as np
 import pandas as pd
 
 from minetools.clean.dedup import mark_duplicates
-from minetools.clean.normalize import CLEANERS
 from minetools.clean.pii import PII_KINDS, mask_texts, placeholder
 from minetools.clean.pii_columns import protect_columns
-from minetools.clean.status import classify_text, dedup_key
+from minetools.clean.status import classify_text, clean_texts, dedup_key
 from minetools.parse import canonical_frame
 
-__all__ = ["prepare", "clean_texts", "STATUSES", "ANALYSED", "ASSIGNED", "RESERVED_COLUMNS", "RECEIVED_NAMES", "CLOSED_NAMES"]
+__all__ = ["prepare", "STATUSES", "ANALYSED", "ASSIGNED", "RESERVED_COLUMNS", "RECEIVED_NAMES", "CLOSED_NAMES"]
 
 STATUSES = ("ok", "duplicate", "empty", "invalid", "truncated")
 #: statuses whose rows enter counts and statistics (each complaint once)
@@ -50,22 +49,6 @@ def _rename_reserved(df: pd.DataFrame, columns: dict[str, str]) -> tuple[pd.Data
         df = df.rename(columns=renamed)
         columns = {role: renamed.get(col, col) for role, col in columns.items()}
     return df, columns, renamed
-
-
-def clean_texts(masked: list[str]) -> list[str]:
-    """``text_clean`` from masked, normalised texts: the CLEANERS (web addresses, Simplified script,
-    repeated punctuation), then personal data masked once more where they changed the text (a
-    Traditional label such as 聯繫人 becomes 联系人; masking is idempotent, so unchanged texts are done)."""
-    out = []
-    for t in masked:
-        for step in CLEANERS:
-            t = step(t)
-        out.append(t)
-    changed = [i for i, (a, b) in enumerate(zip(masked, out)) if a != b]
-    again = mask_texts([out[i] for i in changed], normalized=True)[0]
-    for i, t in zip(changed, again):
-        out[i] = t
-    return out
 
 
 def _statuses(df: pd.DataFrame, problems: dict, settings) -> None:
