@@ -102,6 +102,14 @@ def test_emails_messaging_ids_passports_and_plates(text_in, text_out):
     ("地址：阳光花园3号楼2单元", "地址：[地址]"),
     ("金融街甲9号", "[地址]"),
     ("建国路支行3号窗口", "建国路支行3号窗口"),            # a branch and a counter are not an address
+    ("寄到湖南省邵阳市隆回县桃洪镇 石门村 4组", "寄到[地址]"),  # a village below a township, with spaces
+    ("老家在岩口乡新屋村3社", "老家在[地址]"),
+    ("现居广州市天河区石牌街道 南方花苑 C区 8-2-703", "现居[地址]"),  # building-unit-room shorthand
+    ("住：长沙市开福区湘江北路118-3号2-1-904", "住：[地址]"),      # a hyphenated house number
+    ("宿舍在中山大学东校区B6栋415", "宿舍在[地址]"),
+    ("家住海口市美兰区海府路锦绣园A座1602", "家住[地址]"),         # a street, an estate, a block
+    ("他在乡镇村里开小卖部，说镇上网点少", "他在乡镇村里开小卖部，说镇上网点少"),
+    ("街道办让我们去社区居委会开证明，3-5个工作日", "街道办让我们去社区居委会开证明，3-5个工作日"),
 ])
 def test_street_addresses(text_in, text_out):
     assert mask_pii(text_in) == text_out
@@ -117,6 +125,9 @@ def test_street_addresses(text_in, text_out):
     ("张先生和王女士找李经理", "[姓名]先生和[姓名]女士找[姓名]经理"),
     ("客户马先生来电", "客户[姓名]先生来电"),
     ("柜员王芳态度差", "柜员[姓名]态度差"),
+    ("大堂经理：罗志华（城西支行）", "大堂经理：[姓名]（城西支行）"),     # a role, a colon, a name
+    ("@吴海燕 你答应的退款呢", "@[姓名] 你答应的退款呢"),              # a mention
+    ("柜员：马上就来", "柜员：马上就来"),
     ("柜员小王不理人", "柜员[姓名]不理人"),
     ("我姓赵，家住城西", "我姓[姓名]，家住城西"),
     ("客户买买提·艾力反映", "客户[姓名]反映"),
@@ -138,6 +149,10 @@ def test_names_in_the_forms_people_use(text_in, text_out):
     ("高峰期排队太久", "高峰期排队太久"),
     ("林子大了什么鸟都有", "林子大了什么鸟都有"),
     ("此致敬礼", "此致敬礼"),
+    ("我表妹的同事苗可馨拿了我的卡", "我表妹的同事[姓名]拿了我的卡"),   # 可 is no usual given name, the tagger says person
+    ("钱被转给了柏一凡，对方说是安全账户", "钱被转给了[姓名]，对方说是安全账户"),
+    ("态度冷冰冰的，申请书也不给", "态度冷冰冰的，申请书也不给"),  # jieba's dictionary calls these persons
+    ("经理推荐的“周周赢”亏了", "经理推荐的“周周赢”亏了"),          # a quoted product name
 ])
 def test_names_told_plainly_are_found_by_the_tagger(text_in, text_out):
     """No label, role or title: jieba's tagger reads a person, the name's shape confirms it."""

@@ -131,6 +131,8 @@ def _passes(r: Rules):
         (r.plate, nums.plate_edits, True),
         (r.address, nums.address_edits, False),
         (r.estate_units, nums.estate_unit_edits, False),
+        (r.address_rural, nums.address_edits, False),
+        (r.address_shorthand, nums.estate_unit_edits, False),
         (r.address_en, _whole("address"), False),
         (r.label, words.label_name, True),
         (r.intro, words.cue_name, True),

@@ -51,6 +51,8 @@ class Rules:
     address: object
     address_en: object
     estate_units: object
+    address_rural: object
+    address_shorthand: object
     address_cues: tuple[str, ...]
     label: object
     intro: object
@@ -69,6 +71,7 @@ class Rules:
     function_surnames: frozenset[str]
     given: frozenset[str]
     not_given: frozenset[str]
+    grammar_chars: frozenset[str]
     ends: tuple[str, ...]
     cues: tuple[str, ...]
     strong_ends: tuple[str, ...]
@@ -165,13 +168,24 @@ def _addresses(data: dict, rx) -> dict:
     addr = data["addresses"]
     num = "[0-9一二三四五六七八九十百千零〇两]"
     unit_run = rf"(?:[ ]?[0-9A-Za-z一二三四五六七八九十零〇两]{{1,5}}[ ]?(?:{_alt(_variants(addr['units']))}))"
-    admin = rf"(?:\p{{Han}}{{1,6}}?(?:{_alt(_variants(addr['admin']))}))"
+    admin = rf"(?:\p{{Han}}{{1,8}}?(?:{_alt(_variants(addr['admin']))})[ ]?)"
+    township = rf"(?:\p{{Han}}{{1,6}}?(?:{_alt(_variants(addr['townships']))})[ ]?)"
+    village = rf"(?:\p{{Han}}{{1,8}}?(?:{_alt(_variants(addr['villages']))})[ ]?)"
+    shorthand = r"\d{1,3}[#\-]\d{1,2}(?:[#\-]\d{1,4})?"
+    building = r"(?:[ ]?[A-Za-z0-9]{1,4}[ ]?(?:座|栋|棟|幢|号楼|號樓|单元|單元))"
+    numbered = rf"(?:(?:\p{{Han}}{{1,4}}?[ ]?)?{num}{{1,3}}[ ]?(?:组|社|队|号|號|排)[ ]?)"
     street = rf"\p{{Han}}{{1,6}}?(?:{_alt(_variants(addr['streets']))})"
-    estate = rf"\p{{Han}}{{1,8}}?(?:{_alt(_variants(addr['estates']))})"
+    estate = rf"\p{{Han}}{{1,10}}?(?:{_alt(_variants(addr['estates']))})"
     return {
-        "address": rx(rf"(?:{admin}{{0,3}}{street}[ ]?[甲乙丙丁]?{num}{{1,6}}(?:号|號|弄|巷)(?:之{num}{{1,3}}号)?"
-                      rf"{unit_run}{{0,5}}|{admin}{{0,3}}(?:{street}[ ]?{num}{{1,6}}(?:号|號))?{estate}{unit_run}{{1,5}})"
-                      r"(?:[ ]?\d{2,5})?"),
+        "address": rx(rf"(?:{admin}{{0,3}}{street}[ ]?[甲乙丙丁]?{num}{{1,6}}(?:-\d{{1,3}})?(?:号|號|弄|巷)(?:之{num}{{1,3}}号)?"
+                      rf"{unit_run}{{0,5}}(?:[ ]?{shorthand})?|{admin}{{0,3}}(?:{street}[ ]?{num}{{1,6}}(?:号|號))?"
+                      rf"{estate}{unit_run}{{1,5}}|{admin}{{0,3}}{street}\p{{Han}}{{0,8}}{building}{unit_run}{{0,3}})"
+                      rf"(?:[ ]?(?:{shorthand}|\d{{2,5}}))?"),
+        # 双河乡大桥村5社, 团结镇 唐家堡村 二社, 州城镇 江营村委会 上江营 3组 45号: a township, then a village
+        "address_rural": rx(rf"(?:{admin}{{1,4}}{township}{village}{{1,2}}{numbered}{{0,3}}"
+                            rf"|{township}{village}{{1,2}}{numbered}{{1,3}})"),
+        # 天骄街道 伊泰华府世家 B区 12-1-1801: an administrative chain, a few words, building-unit-room numbers
+        "address_shorthand": rx(rf"{admin}{{1,5}}(?:\p{{Han}}{{2,10}}[ ]?)?(?:[A-Za-z]区[ ]?)?{shorthand}"),
         "estate_units": rx(rf"{admin}{{0,3}}{estate}[ ]?[A-Za-z]?\d{{1,3}}[#\-]\d{{1,2}}(?:[#\-]\d{{1,4}})?"),
         "address_en": rx(r"(?i:(?:(?:rm|room|flat|unit|apt|no|lane|ln|bldg|building|floor|fl|block|blk)\.? ?\d{1,5}"
                          r"[a-z]?[, ]{0,2}){2,}(?:(?:\d{1,5} ?)?[a-z ]{0,20}(?:road|rd|street|st|avenue|ave)\b|"
@@ -192,7 +206,7 @@ def _name_patterns(data: dict, rx) -> dict:
                     r"[A-Za-z][A-Za-z.'\-]*(?: [A-Za-z][A-Za-z.'\-]*){0,2})"
                     rf"|([ ]?)((?:{sur_alt})\p{{Han}}{{1,3}}|(?-i:[A-Z][A-Za-z]+ [A-Z][A-Za-z]+)))"),
         "intro": rx(rf"(?:{_alt(_variants(names['intros']))})[ ]?({sur_alt})(?:\p{{Han}}|$|[^\p{{Han}}])"),
-        "role": rx(rf"(?:{roles})[ ]?(?:{_alt(_variants(names['role_links']))})?[ ]?({sur_alt})\p{{Han}}"),
+        "role": rx(rf"(?:{roles})[ ]?(?:{_alt(_variants(names['role_links']))}|[:：])?[ ]?({sur_alt})\p{{Han}}"),
         "nick": rx(rf"(?:{roles})[ ]?((?:{'|'.join(NICK_PREFIXES)})(?:{sur_alt}))"),
         "title": rx(rf"({sur_alt})(\p{{Han}}{{0,2}}?)({_alt(_variants(names['titles']))})"),
         "latin_title": rx(r"\b(?:[Mm]r|[Mm]rs|[Mm]s|[Mm]iss|[Dd]r|[Mm]x)\.? ?([A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[A-Z]{2,}"
@@ -217,7 +231,8 @@ def _name_words(data: dict) -> dict:
         "ambiguous": frozenset(_variants(_chars(data["ambiguous_surnames"]))),
         "function_surnames": frozenset(_variants(_chars(data["function_surnames"]))),
         "given": frozenset(c for w in _variants(_chars(data["given_chars"])) for c in w),
-        "not_given": frozenset(_variants(names["not_given"])), "ends": tuple(_variants(names["ends"])),
+        "not_given": frozenset(_variants(names["not_given"])),
+        "grammar_chars": frozenset(_variants(_chars(names["grammar_chars"]))), "ends": tuple(_variants(names["ends"])),
         "cues": tuple(_variants([*names["labels"], *names["intros"], *names["roles"]])),
         "strong_ends": tuple(_variants(names["strong_ends"])), "title_words": tuple(_variants(names["titles"])),
         "common_words": frozenset(_variants(data["common_words"])),

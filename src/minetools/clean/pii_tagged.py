@@ -20,6 +20,8 @@ from minetools.clean.pii_words import is_han, split_surname
 
 __all__ = ["mask_tagged_names"]
 
+_OPEN_QUOTES = ("“", "‘", "\"", "'", "「", "『", "《", "〈", "【")
+
 
 def _given(chars: str, r: Rules) -> bool:
     return 1 <= len(chars) <= 2 and all(is_han(ch) and ch in r.given and ch not in r.not_given for ch in chars)
@@ -31,6 +33,16 @@ def _shaped_like_name(word: str, r: Rules) -> bool:
         return False
     sur = split_surname(word, r)
     return bool(sur) and word[:sur] not in r.function_surnames and _given(word[sur:], r)
+
+
+def _tagged_full_name(word: str, r: Rules) -> bool:
+    """郑可欣, 邹丽君, 欧阳震宇: a surname and two given characters, as the tagger read a person. One of
+    the two is a common given-name character, neither is a grammar word (了, 的, 我 …), and the word is
+    no everyday word (jieba's dictionary also calls 申请书 and 冷冰冰 persons)."""
+    sur = split_surname(word, r)
+    given = word[sur:]
+    return bool(sur) and len(given) == 2 and all(is_han(ch) for ch in word) and word not in r.common_words \
+        and any(ch in r.given for ch in given) and not any(ch in r.grammar_chars for ch in given)
 
 
 def _in_context(tagged: list[tuple[str, str]], i: int, r: Rules) -> bool:
@@ -47,10 +59,15 @@ def _plausible(tagged: list[tuple[str, str]], i: int, r: Rules) -> bool:
     a common character, or a one-character given name) only where a person stands (高峰经理, not 高峰期)."""
     word = tagged[i][0]
     after = tagged[i + 1][0] if i + 1 < len(tagged) else ""
-    if not _shaped_like_name(word, r) or after.startswith(r.place_after):
+    if after.startswith(r.place_after):
         return False
     sur = split_surname(word, r)
-    return (len(word) - sur == 2 and word[:sur] not in r.ambiguous) or _in_context(tagged, i, r)
+    if _shaped_like_name(word, r):
+        return (len(word) - sur == 2 and word[:sur] not in r.ambiguous) or _in_context(tagged, i, r)
+    if not _tagged_full_name(word, r) or (i and tagged[i - 1][0].endswith(_OPEN_QUOTES)):
+        return False  # “周周宝”, 《王小波》: a quoted name is a product's or a title's more often than a person's
+    usual = word[:sur] not in r.ambiguous and word[:sur] not in r.function_surnames
+    return usual or _in_context(tagged, i, r)
 
 
 def _names_in(tagged: list[tuple[str, str]], r: Rules) -> set[int]:
@@ -64,8 +81,8 @@ def _names_in(tagged: list[tuple[str, str]], r: Rules) -> set[int]:
         before = tagged[i - 1][0] if i else ""
         after = tagged[i + 1][0] if i + 1 < len(tagged) else ""
         # a given name split from its surname: 孙 + 德胜, 欧阳 + 晓岚, 陳 + 志明
-        if _given(word, r) and len(word) == 2 and split_surname(before, r) == len(before) > 0 \
-                and before not in r.function_surnames:
+        if len(word) == 2 and split_surname(before, r) == len(before) > 0 and before not in r.function_surnames \
+                and (_given(word, r) or _tagged_full_name(before + word, r)):
             hits.update((i - 1, i))
         # a surname the tagger calls a person, then a given name it read as a word: 彭 + 浩然
         elif split_surname(word, r) == len(word) and word not in r.ambiguous and len(after) == 2 \
