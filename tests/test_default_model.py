@@ -41,15 +41,26 @@ def test_shipped_model_matches_the_bundled_taxonomy_and_segmentation_resources(m
     assert meta["model_hash"] == model.model_hash_ and meta["n_train"] >= 6000 and meta["calibrated"]
 
 
-def test_rebuilding_the_default_model_reproduces_it_exactly(tmp_path, monkeypatch):
+def test_rebuilding_the_default_model_reproduces_its_vocabulary_themes_and_scores(tmp_path, monkeypatch):
     import minetools.themes as themes
 
     script = ROOT / "tools" / "build_default_model.py"
     code = (f"import minetools.themes as t, pathlib; t.DEFAULT_MODEL_DIR = pathlib.Path({str(tmp_path)!r}); "
             f"import runpy; runpy.run_path({str(script)!r}, run_name='__main__')")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
-    rebuilt = ThemeModel.load(tmp_path)
-    assert rebuilt.model_hash_ == themes.default_model().model_hash_
+    rebuilt, shipped = ThemeModel.load(tmp_path), themes.default_model()
+    # Bit-for-bit equality (the model hash) holds on the CPU type it was built on; numpy and OpenBLAS pick
+    # their floating-point kernels by CPU, which moves scores in the fourth decimal place on another
+    # type (measured: at most 2e-4 on an AMD machine for a model built on another). So the test asks for
+    # what a user can see: the same vocabulary and thresholds, the same themes, scores equal to 1e-3.
+    for name in ("vocabulary.json", "taxonomy.yml", "segmenter.json"):
+        assert (tmp_path / name).read_bytes() == (DEFAULT_MODEL_DIR / name).read_bytes(), name
+    assert rebuilt.thresholds_.equals(shipped.thresholds_)
+    texts = [clean_text(t) for name in ("dev_labeled.csv", "holdout_labeled.csv")
+             for t in pd.read_csv(EVAL / name, keep_default_na=False)["text"]]
+    assert rebuilt.predict(texts).equals(shipped.predict(texts))
+    diff = abs(rebuilt.predict_proba(texts).to_numpy() - shipped.predict_proba(texts).to_numpy()).max()
+    assert diff < 1e-3
 
 
 def test_development_set_accuracy(model):
