@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from minetools import drivers, plots, rundir
+from minetools.rundir import FIGURE_LANGS, figures_dir  # re-exported: the chart folders are the run directory's
 from minetools.clean import looks_like_person
 from minetools.config import MinetoolsError
 from minetools.segment import keywords
@@ -20,17 +21,6 @@ __all__ = ["WORDCLOUD_THEMES", "FIGURE_LANGS", "figures_dir", "draw_run_figures"
 
 #: Themes (by net impact) that get a word cloud with examples in figures/ and the report.
 WORDCLOUD_THEMES = 6
-
-#: Languages of the charts: Chinese in ``figures/``, English in ``figures/en/``.
-FIGURE_LANGS = ("zh", "en")
-
-
-def figures_dir(run_dir, lang: str = "zh") -> Path:
-    """Where a run directory keeps its charts in ``lang``: ``figures/`` (zh) or ``figures/en/``."""
-    if lang not in FIGURE_LANGS:
-        raise MinetoolsError(f"Chart language must be one of {', '.join(FIGURE_LANGS)}, got {lang!r}.")
-    return Path(run_dir) / "figures" / ("en" if lang == "en" else "")
-
 
 def _figure_labels(themes: pd.DataFrame, lang: str) -> dict[str, str]:
     """Theme key → label in ``lang`` (the run's themes table, then the extra drivers)."""

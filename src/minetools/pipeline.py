@@ -24,7 +24,6 @@ from minetools import drivers, io, report, rundir
 from minetools.clean.pii_columns import load_pseudonym_key, pseudonym_key_path, scrub_frame, scrub_json
 from minetools.clean.table import ANALYSED, ASSIGNED, STATUSES, prepare
 from minetools.config import MinetoolsError, Settings
-from minetools.figures import FIGURE_LANGS, draw_run_figures, figures_dir
 from minetools.model_choice import choose_model, load_model, make_segmenter, theme_model_choice
 from minetools.segment import Segmenter
 from minetools.taxonomy import load_taxonomy
@@ -200,7 +199,6 @@ def _comparisons(df, analysed, keys, settings, meta, warnings) -> tuple[pd.DataF
 
 def _use_font(settings: Settings) -> None:
     from minetools import fonts
-
     try:
         fonts.set_font(settings.font)
     except ValueError as exc:
@@ -273,13 +271,13 @@ def write_drivers(run_dir, *, settings: Settings | None = None, render: bool = T
 
 def _redraw(run_dir: Path, df, analysed, themes, table, segments, change, keys, settings) -> None:
     """Charts and report of an existing run drawn again from new driver tables."""
-    from minetools.figures import owned_charts
+    from minetools.figures import draw_run_figures, owned_charts
 
-    for lang in FIGURE_LANGS:
+    for lang in rundir.FIGURE_LANGS:
         stale = owned_charts(run_dir, lang)
         if stale or (settings.render and lang in ("zh", settings.report_lang)):
-            drawn = draw_run_figures(figures_dir(run_dir, lang), df, analysed, themes, table, segments, change, keys,
-                                     settings, lang=lang, stale=stale)
+            drawn = draw_run_figures(rundir.figures_dir(run_dir, lang), df, analysed, themes, table, segments,
+                                     change, keys, settings, lang=lang, stale=stale)
             rundir.record_files(run_dir, added=drawn, removed=[rundir.relative(run_dir, p) for p in stale
                                                                 if not p.exists()])
     page = run_dir / rundir.REPORT_HTML
@@ -358,7 +356,8 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
     settings = settings or Settings()
     out = rundir.check_output_dir(out_dir, inputs=[input_path], key_path=pseudonym_key_path(settings.pseudonym_key))
     key, _ = pseudonym_key(settings)
-    _use_font(settings)
+    if settings.render or settings.font:  # a tables-only run draws nothing (and needs no matplotlib)
+        _use_font(settings)
     stages = _Stages(7, progress)
     warnings: list[str] = []
     t_start = time.perf_counter()
@@ -395,9 +394,10 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
     with rundir.RunWriter(out) as writer:
         with stages("figures", ("zh + en" if settings.report_lang == "en" else "") if settings.render else
                     "skipped (tables only; draw them with 'minetools report')"):
-            for lang in FIGURE_LANGS if settings.render else ():
+            for lang in rundir.FIGURE_LANGS if settings.render else ():
                 if lang == "zh" or lang == settings.report_lang:
-                    draw_run_figures(figures_dir(writer.root, lang), df, analysed, themes, driver_table,
+                    from minetools.figures import draw_run_figures  # matplotlib only when charts are drawn
+                    draw_run_figures(rundir.figures_dir(writer.root, lang), df, analysed, themes, driver_table,
                                      segments_table, change_table, keys, settings, lang=lang)
         with stages("write", str(out)):
             _write_tables(writer, df, keys, themes, driver_table, segments_table, change_table, privacy)

@@ -23,7 +23,7 @@ from minetools.config import MinetoolsError
 __all__ = ["COMPLAINTS_PARQUET", "COMPLAINTS_CSV", "THEMES_CSV", "DRIVERS_CSV", "SEGMENTS_CSV", "CHANGE_CSV",
            "MANIFEST", "MODEL_DIR", "FIGURES_DIR", "REPORT_HTML", "REPORT_PDF", "check_output_dir", "owned_files",
            "RunWriter", "record_files", "remove_owned", "read_manifest", "write_manifest", "read_run", "run_settings",
-           "relative"]
+           "relative", "FIGURE_LANGS", "figures_dir"]
 
 COMPLAINTS_PARQUET = "complaints.parquet"
 COMPLAINTS_CSV = "complaints.csv"
@@ -37,6 +37,16 @@ FIGURES_DIR = "figures"
 REPORT_HTML = "report.html"
 REPORT_PDF = "report.pdf"
 _STAGING_PREFIX = ".minetools-new-"
+
+#: Languages of the charts: Chinese in ``figures/``, English in ``figures/en/``.
+FIGURE_LANGS = ("zh", "en")
+
+
+def figures_dir(run_dir, lang: str = "zh") -> Path:
+    """Where a run directory keeps its charts in ``lang``: ``figures/`` (zh) or ``figures/en/``."""
+    if lang not in FIGURE_LANGS:
+        raise MinetoolsError(f"Chart language must be one of {', '.join(FIGURE_LANGS)}, got {lang!r}.")
+    return Path(run_dir) / FIGURES_DIR / ("en" if lang == "en" else "")
 
 
 def _nearest_existing(path: Path) -> Path:
