@@ -116,6 +116,15 @@ _OCR_GROUP = re.compile(r"(?<![0-9A-Za-z])(?=[0-9OoIl]*(?:[OoIl][0-9]|[0-9][OoIl
 _OCR_TABLE = str.maketrans("OoIl", "0011")
 
 
+@lru_cache(maxsize=1)
+def _spelled_out():
+    """(〇 beside a digit, an e-mail typed with a space between characters): RE2, linear in the text."""
+    import re2
+
+    return (re2.compile(r"[0-9][〇○]+|[〇○]+[0-9]"),
+            re2.compile(r"(?:[0-9A-Za-z._\-] ){2,}[0-9A-Za-z._\-] ?@ ?(?:[0-9A-Za-z.\-] ){3,}[0-9A-Za-z.\-]"))
+
+
 def _ocr_digits(m: re.Match) -> str:
     """In a run of 7+ letters and digits with 5+ digits (6222 O2OI 2345 6789), O/o/I/l become 0 and 1
     in the groups where they touch digits; words (ATM IOOO) stay."""
@@ -133,7 +142,8 @@ def normalize_text(text: str) -> str:
     ①–⑨ become ASCII digits, every dash becomes ``-``, every kind of space and line break
     becomes one space, zero-width and control characters (NUL included) are removed, and
     single characters typed with spaces between them (投 诉 人) are joined, and O/o/I/l inside a
-    run of seven or more digits and such letters (five digits at least) become 0 and 1. The result has no
+    run of seven or more digits and such letters (five digits at least) become 0 and 1, 〇 beside a digit
+    becomes 0 and an e-mail address typed with a space between every character is joined. The result has no
     line breaks, so a number split over lines is one run of digit groups again.
     """
     if "&" in text:
@@ -147,6 +157,10 @@ def normalize_text(text: str) -> str:
         text = _SPACED_HAN.sub(lambda m: m.group().replace(" ", ""), text)
     if any(ch in text for ch in "OoIl"):
         text = _ALNUM_RUN.sub(_ocr_digits, text)
+    if "〇" in text or "○" in text:  # 138〇〇72 6548: a Chinese zero typed among digits
+        text = _spelled_out()[0].sub(lambda m: m.group().replace("〇", "0").replace("○", "0"), text)
+    if "@" in text and " " in text:  # h u a n g l i @ 1 2 6 . c o m: an address typed letter by letter
+        text = _spelled_out()[1].sub(lambda m: m.group().replace(" ", ""), text)
     return text.strip()
 
 

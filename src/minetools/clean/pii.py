@@ -44,6 +44,7 @@ expression runs once per batch rather than once per text.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -54,6 +55,9 @@ from minetools.clean.pii_tagged import mask_tagged_names
 from minetools.clean.pii_rules import NICK_PREFIXES, SEP, Edit, Rules, edit, rules
 
 __all__ = ["PII_KINDS", "placeholder", "mask_texts", "mask_pii", "count_pii", "looks_like_name", "looks_like_person"]
+
+#: a placeholder written by masking ([手机号], [姓名] …), or one already in the input
+_PLACEHOLDER = re.compile(r"(\[[\u4e00-\u9fffA-Za-z]{1,4}\])")
 
 #: kinds of personal data, in the order of resources/pii.yml
 PII_KINDS = ("mobile", "landline", "id", "card", "account", "number", "email", "passport", "wechat", "qq",
@@ -190,14 +194,53 @@ def mask_texts(texts: Sequence[str], *, normalized: bool = False) -> tuple[list[
     strings = [(t if normalized else normalize_text(t[:2 * MAX_CELL_CHARS]))[:MAX_CELL_CHARS]
                for t in (out[i] for i in idx)]
     counts: Counter = Counter()
+    name = f"[{r.placeholders['name']}]"
     for batch in _batches(strings):
         masked = _mask_batch(SEP.join(strings[i] for i in batch), counts).split(SEP)
         for i, m in zip(batch, masked):
-            out[idx[i]] = m
+            out[idx[i]] = _name_everywhere(strings[i], m, name, counts) if name in m else m
     per_kind = {k: 0 for k in PII_KINDS}
     for rep, n in counts.items():
         per_kind[by_placeholder[rep]] += n
     return out, per_kind
+
+
+def _masked_values(original: str, masked: str) -> list[tuple[str, str]]:
+    """(placeholder, the text it replaced) for each placeholder of ``masked``, which is ``original``
+    with spans replaced: the pieces between placeholders are found in ``original`` in order.
+    Placeholders side by side are skipped (what each replaced cannot be told apart)."""
+    parts = _PLACEHOLDER.split(masked)  # text, placeholder, text, placeholder, …, text
+    if not original.startswith(parts[0]):
+        return []
+    out, start = [], len(parts[0])
+    for k in range(1, len(parts), 2):
+        rep, piece = parts[k], parts[k + 1]
+        end = (len(original) if k + 2 == len(parts) else -1) if not piece else original.find(piece, start + 1)
+        if end < 0:
+            return out
+        out.append((rep, original[start:end]))
+        start = end + len(piece)
+    return out
+
+
+def _name_everywhere(original: str, masked: str, name: str, counts: Counter) -> str:
+    """``masked`` with every other mention of a name found in it masked too (投诉人：向阳 … 向阳称: a
+    cue names a person once, the text goes on without one)."""
+    found = {v for rep, v in _masked_values(original, masked) if rep == name and _name_shaped(v)}
+    for value in sorted(found, key=len, reverse=True):
+        n = masked.count(value)
+        if n:
+            masked = masked.replace(value, name)
+            counts[name] += n
+    return masked
+
+
+def _name_shaped(value: str) -> bool:
+    """Two to four Chinese characters, or Latin words of five letters or more (what is safe to look for
+    again elsewhere in the same text)."""
+    if 2 <= len(value) <= 4 and all(words.is_han(ch) for ch in value) and not value.endswith("某"):
+        return True
+    return len(value) >= 5 and value.replace(" ", "").replace("-", "").isalpha() and value.isascii()
 
 
 def mask_pii(text: str) -> str:

@@ -184,7 +184,9 @@ def cn_number_edits(m, s: bytes, r: Rules) -> list[Edit]:
     if m.group().isascii():  # Arabic digits only: the number pass has decided on it
         return []
     digits = re.sub(r"[ \-，,、]", "", m.group().decode()).translate(_CN_DIGITS).replace("叉", "X").replace("x", "X")
-    kind = strict_kind(digits, True) or context_kind(digits, context_before(s, m.start(), r), r)
+    kind = strict_kind(digits, True)
+    if kind in (None, "number"):  # a long run read out (卡号是六二二八 四八零零 …): its context word decides
+        kind = context_kind(digits, context_before(s, m.start(), r), r)
     return [(m.start(), m.end(), f"[{r.placeholders[kind]}]")] if kind and kind != "number" else []
 
 

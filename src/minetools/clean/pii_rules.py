@@ -74,6 +74,8 @@ class Rules:
     grammar_chars: frozenset[str]
     ends: tuple[str, ...]
     cues: tuple[str, ...]
+    naming: tuple[str, ...]
+    self_intros: tuple[str, ...]
     strong_ends: tuple[str, ...]
     person_titles: frozenset[str]
     title_words: tuple[str, ...]
@@ -160,14 +162,16 @@ def _numbers_and_ids(data: dict, rx) -> dict:
         "digits": rx(rf"(?:[+＋][ ]?)?(?:[(（][ ]?0\d{{2,3}}[ ]?[)）][ ]?)?{d}(?:{sep}{{1,3}}{d}|{d})*[Xx]?"),
         "cn_digits": rx(rf"[{_CN_NUMERALS}](?:[ \-，,、]?[{_CN_NUMERALS}]){{6,}}(?:[ \-]?[叉Xx])?"),
         "extension": rx(r"\[固话\][ ]?(?:转|轉|分机|分機|ext\.?|x|-|—)[ ]?\d{1,6}"),
-        "plate": rx(rf"[{provinces}][A-Za-z][ ]?[·•・.\-]?[ ]?(?:[A-Za-z0-9]{{5,6}}|[A-Za-z0-9]{{4,5}}[学警港澳挂领])"),
+        "plate": rx(rf"[{provinces}][A-Za-z]{{1,2}}[ ]?[·•・.\-]?[ ]?(?:[A-Za-z0-9]{{5,6}}|[A-Za-z0-9]{{4,5}}[学警港澳挂领])"),
     }
 
 
 def _addresses(data: dict, rx) -> dict:
     addr = data["addresses"]
     num = "[0-9一二三四五六七八九十百千零〇两]"
-    unit_run = rf"(?:[ ]?[0-9A-Za-z一二三四五六七八九十零〇两]{{1,5}}[ ]?(?:{_alt(_variants(addr['units']))}))"
+    # 3栋, 2 单元, 东单元, 2 7 楼 (a space typed between digits)
+    unit_run = (r"(?:[ ]?[0-9A-Za-z一二三四五六七八九十零〇两东南西北中](?:[ ]?[0-9A-Za-z一二三四五六七八九十零〇两]){0,4}"
+                rf"[ ]?(?:{_alt(_variants(addr['units']))}))")
     admin = rf"(?:\p{{Han}}{{1,8}}?(?:{_alt(_variants(addr['admin']))})[ ]?)"
     township = rf"(?:\p{{Han}}{{1,6}}?(?:{_alt(_variants(addr['townships']))})[ ]?)"
     village = rf"(?:\p{{Han}}{{1,8}}?(?:{_alt(_variants(addr['villages']))})[ ]?)"
@@ -176,11 +180,15 @@ def _addresses(data: dict, rx) -> dict:
     numbered = rf"(?:(?:\p{{Han}}{{1,4}}?[ ]?)?{num}{{1,3}}[ ]?(?:组|社|队|号|號|排)[ ]?)"
     street = rf"\p{{Han}}{{1,6}}?(?:{_alt(_variants(addr['streets']))})"
     estate = rf"\p{{Han}}{{1,10}}?(?:{_alt(_variants(addr['estates']))})"
+    # after the house number: an estate or a named building (财富大厦, 颐和国际 A 座), a tower (西塔)
+    after_no = (rf"(?:[ ]?(?:\p{{Han}}{{1,10}}(?:{_alt(_variants(addr['estates']))})|\p{{Han}}{{1,8}}?{building}))?"
+                r"(?:[ ]?[东南西北中A-Za-z]?[塔座])?")
+    tail = r"(?:[ ]?(?:\d{1,4}[#\-]\d{1,4}(?:[#\-]\d{1,4})?|\d{2,5}))?"  # 3-2-1, 5-201, 2708
     return {
-        "address": rx(rf"(?:{admin}{{0,3}}{street}[ ]?[甲乙丙丁]?{num}{{1,6}}(?:-\d{{1,3}})?(?:号|號|弄|巷)(?:之{num}{{1,3}}号)?"
-                      rf"{unit_run}{{0,5}}(?:[ ]?{shorthand})?|{admin}{{0,3}}(?:{street}[ ]?{num}{{1,6}}(?:号|號))?"
-                      rf"{estate}{unit_run}{{1,5}}|{admin}{{0,3}}{street}\p{{Han}}{{0,8}}{building}{unit_run}{{0,3}})"
-                      rf"(?:[ ]?(?:{shorthand}|\d{{2,5}}))?"),
+        "address": rx(rf"(?:{admin}{{0,3}}{street}[ ]?[甲乙丙丁]?{num}{{1,6}}(?:-\d{{1,3}})?[ ]?(?:号|號|弄|巷)"
+                      rf"(?:之{num}{{1,3}}号)?{after_no}{unit_run}{{0,5}}"
+                      rf"|{admin}{{0,3}}(?:{street}[ ]?{num}{{1,6}}[ ]?(?:号|號))?"
+                      rf"{estate}{unit_run}{{1,5}}|{admin}{{0,3}}{street}\p{{Han}}{{0,8}}{building}{unit_run}{{0,3}}){tail}"),
         # 双河乡大桥村5社, 团结镇 唐家堡村 二社, 州城镇 江营村委会 上江营 3组 45号: a township, then a village
         "address_rural": rx(rf"(?:{admin}{{1,4}}{township}{village}{{1,2}}{numbered}{{0,3}}"
                             rf"|{township}{village}{{1,2}}{numbered}{{1,3}})"),
@@ -234,6 +242,7 @@ def _name_words(data: dict) -> dict:
         "not_given": frozenset(_variants(names["not_given"])),
         "grammar_chars": frozenset(_variants(_chars(names["grammar_chars"]))), "ends": tuple(_variants(names["ends"])),
         "cues": tuple(_variants([*names["labels"], *names["intros"], *names["roles"]])),
+        "naming": tuple(_variants(names["naming"])), "self_intros": tuple(_variants(names["self_intros"])),
         "strong_ends": tuple(_variants(names["strong_ends"])), "title_words": tuple(_variants(names["titles"])),
         "common_words": frozenset(_variants(data["common_words"])),
         "person_titles": frozenset(_variants(["先生", "女士", "小姐", "太太", "夫人", "阿姨", "叔叔", "老师", "同志"])),

@@ -89,6 +89,8 @@ def label_name(m, s: bytes, r: Rules) -> list[Edit]:
         return name_edit(s, a, latin, r) if strong or " " in latin else []
     if cand.startswith(r.stop_after_label):
         return []
+    if m.group().decode().startswith(r.naming) and named_length(cand, r):  # 名叫马力, 我的名字李想、
+        return name_edit(s, a, cand[:named_length(cand, r)], r)
     sur = split_surname(cand, r)
     if sur:
         n = given_length(cand[sur:], r, strict=not strong, surname=cand[:sur])
@@ -116,12 +118,54 @@ def _same_surname_after(s: bytes, end: int, surname: str, r: Rules) -> list[Edit
     return name_edit(s, a, surname + rest[:n], r) if n else []
 
 
+def named_length(cand: str, r: Rules, *, self_intro: bool = False) -> int:
+    """Length of the name ``cand`` starts with right after 我叫, 名叫 or 我的名字 (``resources/pii.yml``
+    ``naming``): a surname and one or two characters that can be a given name, then punctuation, the
+    end or a word that ends names — whatever word it makes (方圆, 马力). After 我是, 本人 (``self_intro``)
+    the given characters are common given-name ones, punctuation follows and the dictionary does not
+    have the whole as an ordinary word (我是向东， but 我是农民，); 0 if none."""
+    sur = split_surname(cand, r)
+    for n in (2, 1) if sur else ():
+        part, after = cand[sur:sur + n], cand[sur + n:]
+        if len(part) < n or not all(is_han(ch) and ch not in r.not_given and ch not in r.grammar_chars
+                                    for ch in part):
+            continue
+        if not self_intro and (not after or not is_han(after[0]) or after.startswith(r.ends)):
+            return sur + n
+        if self_intro and (not after or after[0] in "，,。.；;、）)") and all(ch in r.given for ch in part) \
+                and not _ordinary_word(cand[:sur + n], r):
+            return sur + n
+    return 0
+
+
+def _ordinary_word(text: str, r: Rules) -> bool:
+    """An everyday word of ``resources/pii.yml`` or one jieba's dictionary tags as a noun, verb,
+    adjective or adverb (农民, 同意, 高兴), not as a person."""
+    import rjieba
+
+    if text in r.common_words:
+        return True
+    tagged = rjieba.tag(text, True)
+    return len(tagged) == 1 and tagged[0][1][:1] in ("n", "v", "a", "d", "b") and not tagged[0][1].startswith("nr")
+
+
 def cue_name(m, s: bytes, r: Rules) -> list[Edit]:
     """After an introduction or a role: surname + a common given name ending at a known word."""
     surname, a = m.group(1).decode(), m.start(1)
     rest = text_at(s, m.end(1), m.end(1) + 12)
     if m.group().decode().startswith(("我姓", "本人姓")):
         return name_edit(s, a, surname, r) + _same_surname_after(s, m.end(1), surname, r)
+    glued = s[m.start():m.start(1)].decode()
+    cue = glued.rstrip(" ")
+    if cue.endswith(r.naming) or (cue in r.self_intros):
+        n = named_length(surname + rest, r, self_intro=not cue.endswith(r.naming))
+        if n:
+            return name_edit(s, a, (surname + rest)[:n], r)
+    if glued.endswith((" ", ":", "：")):  # a role, a space or colon, then a name alone (理财经理 文静)
+        n = named_length(surname + rest, r)
+        after = (surname + rest)[n:n + 1]
+        if n and (not after or not (is_han(after) or after.isalnum() or after in "(（")):
+            return name_edit(s, a, (surname + rest)[:n], r)
     n = given_length(rest, r, strict=True, surname=surname)
     if not n or (surname in r.ambiguous and n < 2) or _everyday(surname, rest[:n], r):
         return []
