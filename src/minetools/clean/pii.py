@@ -149,6 +149,7 @@ def _passes(r: Rules):
         (r.subject, words.subject_name, True),
         (r.dotted, words.dotted_name, False),
         (r.group, words.group_name, True),
+        (r.compound_alone, words.compound_name, True),
     )
 
 

@@ -65,6 +65,7 @@ class Rules:
     latin_given_first: object
     dotted: object
     group: object
+    compound_alone: object
     surnames: frozenset[str]
     compound: frozenset[str]
     ambiguous: frozenset[str]
@@ -226,6 +227,7 @@ def _name_patterns(data: dict, rx) -> dict:
         # an English given name before a pinyin surname: Kevin Liu, Zoe Chen (decided in pii_words.latin_given_first)
         "latin_given_first": rx(rf"\b([A-Z][a-z]{{1,10}}) ({'|'.join(latin)})\b", case=True),
         "dotted": rx(r"\p{Han}{1,8}[·•・]\p{Han}{1,8}(?:[·•・]\p{Han}{1,8})?"),
+        "compound_alone": rx(rf"({_alt(_variants(names['compound_alone']))})(\p{{Han}}{{1,2}})"),
         "group": rx(rf"({sur_alt})(\p{{Han}}{{1,2}}?)(?:(?:、|和|与|及|跟)({sur_alt})(\p{{Han}}{{1,2}}?))?"
                     rf"(?:{_alt(_variants(names['person_after']))})"),
     }

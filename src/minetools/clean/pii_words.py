@@ -11,7 +11,7 @@ import re
 from minetools.clean.pii_rules import Edit, Rules, text_at
 
 __all__ = ["is_han", "split_surname", "given_length", "label_name", "cue_name", "subject_name", "nick_name",
-           "title_name", "dotted_name", "group_name",
+           "title_name", "dotted_name", "group_name", "compound_name",
            "latin_given_first"]
 
 def is_han(ch: str) -> bool:
@@ -37,7 +37,7 @@ def given_length(rest: str, r: Rules, *, strict: bool, surname: str = "") -> int
         common = all(ch in r.given for ch in part)
         if common and (n == 2 or boundary or after.startswith(r.ends)):
             return n
-        if (boundary or after.startswith(r.strong_ends)) and not (surname and _dictionary_word(surname + part)):
+        if (boundary or after.startswith(r.strong_ends)) and not (len(surname) == 1 and _dictionary_word(surname + part)):
             return n
     return 0
 
@@ -234,3 +234,17 @@ def latin_given_first(m, s: bytes, r: Rules) -> list[Edit]:
     if m.group(1).decode() in r.not_given_latin:
         return []
     return [(m.start(), m.end(), f"[{r.placeholders['name']}]")]
+
+
+def compound_name(m, s: bytes, r: Rules) -> list[Edit]:
+    """宇文浩然, 欧阳震宇: a compound surname that is no everyday word and one or two characters that can
+    be a given name, ending at punctuation, a space or a word that ends names; no cue needed."""
+    surname = m.group(1).decode()
+    rest = text_at(s, m.end(1), m.end(1) + 12)
+    for n in (2, 1):
+        part, after = rest[:n], rest[n:]
+        if len(part) < n or any(not is_han(ch) or ch in r.not_given or ch in r.grammar_chars for ch in part):
+            continue
+        if (not after or not is_han(after[0]) or after.startswith(r.ends)) and surname + part not in r.common_words:
+            return name_edit(s, m.start(1), surname + part, r)
+    return []
