@@ -274,3 +274,12 @@ def test_names_given_by_their_owner_or_repeated(text_in, text_out):
 ])
 def test_addresses_numbers_and_ids_written_with_spaces_or_spelled_out(text_in, text_out):
     assert mask_pii(text_in) == text_out
+
+
+def test_masking_on_every_core_gives_what_one_process_gives(monkeypatch):
+    import minetools.clean.pii as pii
+
+    texts = [f"客户王芳来电，电话1381357{i:04d}，卡号{CARD}，地址建国路{i}号" for i in range(400)] + [None, ""]
+    one = pii.mask_texts(texts)
+    monkeypatch.setattr(pii, "PARALLEL_MIN_CHARS", 100)
+    assert pii.mask_texts(texts) == one

@@ -111,3 +111,12 @@ def test_the_key_is_made_once_owner_only_and_reused(tmp_path):
     path.write_text("short\n")
     with pytest.raises(ValueError, match="too short"):
         load_pseudonym_key(path)
+
+
+def test_attribute_cells_masked_once_per_value_match_masking_each_cell():
+    from minetools.clean import mask_texts
+    from minetools.clean.pii_columns import mask_cells
+
+    cells = ["城东支行", "城东支行 张伟", "2025-07-03 09:15:22", "4", "客户经理：王芳 13813572468", "城东支行 张伟",
+             "", "09:15", "4.5", "客户经理：王芳 13813572468"]
+    assert mask_cells(cells) == mask_texts(cells)

@@ -46,6 +46,9 @@ _SAMPLE = 300
 _KIND_PRIORITY = ("id", "card", "account", "email", "wechat", "qq", "plate", "customer_id", "address", "name", "phone")
 _PLACEHOLDER = re.compile(r"\[[^\[\]]{1,8}\]")
 _NOISE = re.compile(r"[\s\W_]+")
+#: a cell that is a date, a time or a small number (2023-01-01 07:22:33, 09:15, 4, 4.5): no personal data
+_PLAIN_CELL = re.compile(r"[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}日?(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
+                         r"|[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?|[0-9]{1,3}(?:\.[0-9]{1,3})?")
 
 
 @dataclass
@@ -191,6 +194,23 @@ def _mask_name_tokens(cells: list[str]) -> tuple[list[str], int]:
     return out, n
 
 
+def mask_cells(values: list[str]) -> tuple[list[str], dict[str, int]]:
+    """:func:`~minetools.clean.pii.mask_texts` for the cells of one attribute column, done once per
+    distinct value (a branch or status column holds a few dozen) and not at all for plain cells (dates,
+    times, small numbers); the counts are those of every cell, as if each had been masked."""
+    freq: dict[str, int] = {}
+    for v in values:
+        freq[v] = freq.get(v, 0) + 1
+    todo = [v for v in freq if not _PLAIN_CELL.fullmatch(v)]
+    done = dict(zip(todo, mask_texts(todo)[0]))
+    counts = dict.fromkeys(PII_KINDS, 0)
+    for v, m in done.items():
+        if _PLACEHOLDER.search(m):  # something masked (or a placeholder already there): count it exactly
+            for k, n in mask_texts([v])[1].items():
+                counts[k] += n * freq[v]
+    return [done.get(v, v) for v in values], counts
+
+
 def _record_id_treatment(text: pd.Series, key: bytes) -> tuple[pd.Series | None, ColumnTreatment]:
     """The export's record id column (编号, 工单号): kept as the analyst's way back to the record;
     an id that holds a phone, an ID, a card number or an e-mail is replaced by its pseudonym."""
@@ -241,7 +261,7 @@ def protect_columns(df: pd.DataFrame, *, key: bytes, keep=(), raw_text_col: str 
             report[col] = ColumnTreatment("pseudonymised", kind, how)
             continue
         values = text.fillna("").tolist()
-        masked, counts = mask_texts(values)
+        masked, counts = mask_texts(values) if col == text_col else mask_cells(values)
         if col != text_col:  # attribute cells ("城东支行 张伟"): a bare name between spaces is a name too
             masked, names = _mask_name_tokens(masked)
             counts["name"] = counts.get("name", 0) + names
@@ -272,7 +292,7 @@ def scrub_frame(df: pd.DataFrame, *, skip=()) -> pd.DataFrame:
         strings = [v if isinstance(v, str) else "" for v in values]
         if not any(strings):
             continue
-        masked = mask_texts(strings)[0]
+        masked = mask_cells(strings)[0]
         out[col] = pd.Series([m if isinstance(v, str) else v for v, m in zip(values, masked)], index=out.index,
                              dtype=out[col].dtype if pd.api.types.is_string_dtype(out[col]) else object)
     return out

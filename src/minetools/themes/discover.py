@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,6 +16,19 @@ __all__ = ["discover_themes"]
 
 def _topic_terms(components: np.ndarray, vocab: np.ndarray, n: int) -> list[list[str]]:
     return [list(vocab[np.argsort(row)[::-1][:n]]) for row in components]
+
+
+def _nmf(X, k: int, seed: int):
+    """NMF with ``k`` topics fitted on ``X``: the model and the document-topic weights. A topic model not fully converged after 400 iterations
+    still ranks the same top terms, and the proposals are for a person to read: sklearn's convergence
+    warning is not passed on to the user."""
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        nmf = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
+        return nmf, nmf.fit_transform(X)
 
 
 def _match_agreement(a: list[list[str]], b: list[list[str]]) -> float:
@@ -45,11 +59,11 @@ def discover_themes(tokens: Sequence[Sequence[str]], ids: Sequence, *, backgroun
     Returns columns key, label_zh, label_en, n, top_terms, example_ids, stability — empty
     when there are fewer than ``min_docs`` complaints to learn from.
     """
-    from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     columns = ["key", "label_zh", "label_en", "n", "top_terms", "example_ids", "stability"]
-    docs = [[t for t in toks if keep_token(t)] for toks in tokens]
+    keep_tok = {t: keep_token(t) for t in {t for toks in tokens for t in toks}}  # each distinct token once
+    docs = [[t for t in toks if keep_tok[t]] for toks in tokens]
     if background is not None and len(background):
         from collections import Counter
 
@@ -73,16 +87,14 @@ def discover_themes(tokens: Sequence[Sequence[str]], ids: Sequence, *, backgroun
         runs = []
         for _ in range(n_runs):
             rows = rng.choice(X.shape[0], size=int(0.8 * X.shape[0]), replace=False)
-            nmf = NMF(n_components=k, init="nndsvda", random_state=int(rng.integers(1 << 31)), max_iter=400)
-            nmf.fit(X[rows])
+            nmf, _ = _nmf(X[rows], k, int(rng.integers(1 << 31)))
             runs.append(_topic_terms(nmf.components_, vocab, n_terms))
         score = np.mean([_match_agreement(runs[i], runs[j]) for i in range(n_runs) for j in range(i + 1, n_runs)])
         if score > best_score + 1e-9:
             best_k, best_score = k, float(score)
     if best_k is None:
         return pd.DataFrame(columns=columns)
-    nmf = NMF(n_components=best_k, init="nndsvda", random_state=random_state, max_iter=400)
-    W = nmf.fit_transform(X)
+    nmf, W = _nmf(X, best_k, random_state)
     owner = np.where(W.max(axis=1) > 0, W.argmax(axis=1), -1)
     ids = np.asarray(ids)
     proposals = []

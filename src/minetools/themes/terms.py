@@ -59,7 +59,8 @@ def top_terms(tokens: Sequence[Sequence[str]], assigned, *, n: int = 10, min_cou
     if len(tokens) != member.shape[0]:
         raise ValueError(f"tokens has {len(tokens)} documents but assigned has {member.shape[0]}")
     result: dict[str, list[str]] = {k: [] for k in keys}
-    docs = [[t for t in set(doc) if keep_token(t)] for doc in tokens]
+    keep = {t: keep_token(t) for t in {t for doc in tokens for t in doc}}  # each distinct token decided once
+    docs = [[t for t in set(doc) if keep[t]] for doc in tokens]
     if not any(docs):
         return result
     cv = CountVectorizer(analyzer=identity, binary=True)
