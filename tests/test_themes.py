@@ -422,3 +422,14 @@ def test_parallel_prediction_equals_serial(monkeypatch):
     monkeypatch.setattr(themes.model, "PARALLEL_MIN_TEXTS", 1000)
     parallel = model.predict_proba(texts)
     pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_scores_from_the_pipeline_tokens_equal_scores_from_the_texts():
+    from minetools.themes import default_model
+
+    model = default_model()
+    texts = ["排队等了一个小时，只开了一个窗口。", "柜员态度很差，把卡扔给我。", "年费没人告诉我就扣了"] * 3
+    tokens = model.segmenter_.segment(texts)
+    with_tokens = model.predict_proba(texts, tokens=tokens)
+    assert with_tokens.equals(model.predict_proba(texts))
+    assert model.decide(with_tokens).equals(model.predict(texts))

@@ -287,12 +287,11 @@ def _redraw(run_dir: Path, df, analysed, themes, table, segments, change, keys, 
         report.write_report(run_dir, lang=lang, redraw=None)
 
 
-def assign_themes(df: pd.DataFrame, model: ThemeModel, texts: pd.Series, idx: np.ndarray) -> None:
-    """Write ``theme_<key>``, ``score_<key>`` and ``themes`` for rows ``idx`` of ``df`` (others get none)."""
+def assign_themes(df: pd.DataFrame, model: ThemeModel, texts: pd.Series, idx: np.ndarray, tokens=None) -> None:
+    """Write ``theme_<key>``, ``score_<key>``, ``themes`` for rows ``idx`` (others get none); ``tokens`` reused."""
     keys = list(model.keys_)
-    chosen_texts = texts.iloc[idx].tolist()
-    scores = model.predict_proba(chosen_texts)
-    flags = model.predict(chosen_texts)
+    scores = model.predict_proba(texts.iloc[idx].tolist(), tokens=None if tokens is None else [tokens[i] for i in idx])
+    flags = model.decide(scores)
     for key in keys:
         df[f"theme_{key}"] = 0
         df[f"score_{key}"] = np.nan
@@ -384,7 +383,8 @@ def run(input_path, out_dir, *, settings: Settings | None = None, model=None, pr
             model = ThemeModel(taxonomy, segmenter=segmenter, random_state=settings.seed)
             gold = _gold_labels(raw, settings.labels_col, keys, input_path)[analysed] if settings.labels_col else None
             model.fit(texts[analysed].tolist(), gold)
-        assign_themes(df, model, texts, idx)
+        same = model.segmenter_ is not None and model.segmenter_.config_hash() == segmenter.config_hash()
+        assign_themes(df, model, texts, idx, tokens if same else None)
         themes = _themes_table(df, analysed, taxonomy, tokens, settings.seed)
 
     with stages("drivers", f"{int(analysed.sum()):,} complaints"):

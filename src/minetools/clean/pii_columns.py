@@ -181,16 +181,19 @@ _TOKEN = re.compile(r"[\u4e00-\u9fff]{2,4}")
 def _mask_name_tokens(cells: list[str]) -> tuple[list[str], int]:
     """In short attribute cells, a stand-alone 2–4-character word that looks like a name (张伟) is masked."""
     name, n = placeholder("name"), 0
-    out = []
+    out, seen = [], {}
     for cell in cells:
-        if cell and len(cell) <= 200 and _TOKEN.search(cell):
-            parts = re.split(r"([\s,，、;；/|·()（）:：\-—_]+)", cell)
-            hits = [i for i, p in enumerate(parts) if looks_like_name(p)]
-            for i in hits:
-                parts[i] = name
-            n += len(hits)
-            cell = "".join(parts)
-        out.append(cell)
+        if cell not in seen:  # each distinct cell once (a branch column holds a few dozen)
+            seen[cell] = (cell, 0)
+            if cell and len(cell) <= 200 and _TOKEN.search(cell):
+                parts = re.split(r"([\s,，、;；/|·()（）:：\-—_]+)", cell)
+                hits = [i for i, p in enumerate(parts) if looks_like_name(p)]
+                for i in hits:
+                    parts[i] = name
+                seen[cell] = ("".join(parts), len(hits))
+        masked, hits = seen[cell]
+        n += hits
+        out.append(masked)
     return out, n
 
 

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["WordNgrams", "FastTfidf", "TokenIds", "identity", "prep_chars", "PLACEHOLDER_RE"]
+__all__ = ["WordNgrams", "FastTfidf", "TokenIds", "identity", "prep_chars", "PLACEHOLDER_RE", "private_term",
+           "prune_private"]
 
 PLACEHOLDER_RE = re.compile(r"\[[^\[\]\s]{1,10}\]")
 
@@ -162,3 +163,33 @@ def identity(tokens):
 def prep_chars(text: str) -> str:
     """Text fed to the character vectorizer: placeholders removed."""
     return PLACEHOLDER_RE.sub(" ", text)
+
+
+def private_term(term: str) -> bool:
+    """An n-gram a saved model must not hold: a name-like word (陈晓明, 马先生), a long number, an e-mail part."""
+    from minetools.clean import looks_like_person
+    from minetools.clean.pii_rules import NICK_PREFIXES
+
+    if sum(ch.isdigit() for ch in term) >= 5 or "@" in term:
+        return True
+    parts = [part.strip() for part in term.split(" ") if len(part.strip()) >= 2]
+    # a character n-gram can hold a nickname inside it (员小李): test its two- and three-character pieces
+    pieces = {p[i:i + n] for p in parts for n in (2, 3) for i in range(len(p) - n + 1) if p[i] in NICK_PREFIXES}
+    return any(looks_like_person(piece) for piece in [*parts, *pieces])
+
+
+def prune_private(vec, X):
+    """Drop private n-grams (:func:`private_term`) from a just-fitted vectorizer and its matrix;
+    the rows are normalised again, as ``transform`` will normalise them."""
+    from sklearn.preprocessing import normalize
+
+    vec.stop_words_ = None  # scikit-learn keeps the n-grams it dropped for rarity here: not ours to keep
+    terms = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
+    keep = np.fromiter((not private_term(t) for t in terms), dtype=bool, count=len(terms))
+    if keep.all():
+        return X
+    idf = vec.idf_[keep]
+    vec.vocabulary_ = {t: i for i, t in enumerate(t for t, k in zip(terms, keep) if k)}
+    vec.idf_ = idf
+    X = X[:, np.flatnonzero(keep)]
+    return normalize(X, norm=vec.norm, copy=False) if vec.norm else X

@@ -41,7 +41,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from minetools.taxonomy import MASK_CHAR, Taxonomy, load_taxonomy
-from minetools.themes.features import FastTfidf, WordNgrams, prep_chars
+from minetools.themes.features import FastTfidf, WordNgrams, prep_chars, prune_private
 from minetools.themes.terms import top_terms
 from minetools.themes.thresholds import calibrated, choose_thresholds, folds
 
@@ -57,40 +57,9 @@ PARALLEL_MIN_TEXTS = 20_000
 _CJK_OR_ALNUM = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
-def _score_slice(bounds, model, texts):
+def _score_slice(bounds, model, texts, tokens):
     lo, hi = bounds
-    return model._scores(texts[lo:hi])[0]
-
-
-
-def _private_term(term: str) -> bool:
-    """An n-gram a saved model must not hold: a name-like word (陈晓明, 马先生), a long number, an e-mail part."""
-    from minetools.clean import looks_like_person
-    from minetools.clean.pii_rules import NICK_PREFIXES
-
-    if sum(ch.isdigit() for ch in term) >= 5 or "@" in term:
-        return True
-    parts = [part.strip() for part in term.split(" ") if len(part.strip()) >= 2]
-    # a character n-gram can hold a nickname inside it (员小李): test its two- and three-character pieces
-    pieces = {p[i:i + n] for p in parts for n in (2, 3) for i in range(len(p) - n + 1) if p[i] in NICK_PREFIXES}
-    return any(looks_like_person(piece) for piece in [*parts, *pieces])
-
-
-def _prune_private(vec, X):
-    """Drop private n-grams (:func:`_private_term`) from a just-fitted vectorizer and its matrix;
-    the rows are normalised again, as ``transform`` will normalise them."""
-    from sklearn.preprocessing import normalize
-
-    vec.stop_words_ = None  # scikit-learn keeps the n-grams it dropped for rarity here: not ours to keep
-    terms = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
-    keep = np.fromiter((not _private_term(t) for t in terms), dtype=bool, count=len(terms))
-    if keep.all():
-        return X
-    idf = vec.idf_[keep]
-    vec.vocabulary_ = {t: i for i, t in enumerate(t for t, k in zip(terms, keep) if k)}
-    vec.idf_ = idf
-    X = X[:, np.flatnonzero(keep)]
-    return normalize(X, norm=vec.norm, copy=False) if vec.norm else X
+    return model._scores(texts[lo:hi], None if tokens is None else tokens[lo:hi])[0]
 
 
 def _as_texts(texts) -> tuple[list[str], pd.Index | None]:
@@ -275,14 +244,14 @@ class ThemeModel(BaseEstimator):
     def _features(self, texts: list[str], *, fit: bool = False, tokens=None):
         docs = [prep_chars(t) for t in texts]
         if fit:
-            Xc = _prune_private(self.char_vec_, self.char_vec_.fit_transform(docs))
+            Xc = prune_private(self.char_vec_, self.char_vec_.fit_transform(docs))
         else:
             Xc = self._fast("char").transform(docs)
         if self.word_vec_ is None:
             return Xc.tocsr()
         if tokens is None:
             tokens = self.segmenter_.segment(texts)
-        Xw = _prune_private(self.word_vec_, self.word_vec_.fit_transform(tokens)) if fit else \
+        Xw = prune_private(self.word_vec_, self.word_vec_.fit_transform(tokens)) if fit else \
             self._fast("word").transform(tokens)
         return sp.hstack([Xc, Xw], format="csr")
 
@@ -336,7 +305,7 @@ class ThemeModel(BaseEstimator):
         self.segmenter_ = seg
         # on a real corpus every kept n-gram was seen in at least two complaints, so something one
         # person typed once is not part of the model; name-like words, long numbers and e-mail parts
-        # are removed whatever their frequency (_prune_private)
+        # are removed whatever their frequency (prune_private)
         min_df = max(2, self.min_df) if n >= 20 * max(self.min_df, 1) else 1
         self.char_vec_ = TfidfVectorizer(analyzer="char", ngram_range=tuple(self.char_ngram_range),
                                          min_df=min_df, sublinear_tf=True, max_features=self.max_features,
@@ -460,8 +429,8 @@ class ThemeModel(BaseEstimator):
             return S >= self.thresholds_.to_numpy()
         return S >= self.min_score
 
-    def _scores(self, texts: list[str]):
-        X = self._features(texts)
+    def _scores(self, texts: list[str], tokens=None):
+        X = self._features(texts, tokens=tokens)
         P = self._classifier_proba(X)
         R, E = self._rules(self.taxonomy_, texts, with_excludes=True)
         # Where a theme's exclude_patterns matched, its classifier also sees the
@@ -479,32 +448,41 @@ class ThemeModel(BaseEstimator):
             S = np.where(R, np.maximum(S, self.rule_score), S)
         return S, P, R, X
 
-    def predict_proba(self, texts) -> pd.DataFrame:
-        """0..1 theme scores (columns = theme keys); ``>= min_score`` means assigned."""
+    def predict_proba(self, texts, *, tokens=None) -> pd.DataFrame:
+        """0..1 theme scores (columns = theme keys); ``>= min_score`` means assigned.
+
+        ``tokens``: the texts already segmented by a segmenter with this model's settings
+        (``segmenter_.config_hash()``), one token list per text; they are then not segmented again.
+        """
         self._check_fitted()
         texts, index = _as_texts(texts)
         if not texts:
             return pd.DataFrame(np.zeros((0, len(self.keys_))), columns=self.keys_)
-        S = self._scores_batched(texts)
+        if tokens is not None and len(tokens) != len(texts):
+            raise ValueError(f"{len(tokens)} token lists for {len(texts)} texts")
+        S = self._scores_batched(texts, None if tokens is None else list(tokens))
         return pd.DataFrame(S, columns=self.keys_, index=index)
 
-    def _scores_batched(self, texts: list[str]) -> np.ndarray:
+    def _scores_batched(self, texts: list[str], tokens=None) -> np.ndarray:
         """Scores of many texts: chunks on one forked worker per core when that pays off."""
         from minetools.parallel import fork_map
         from minetools.taxonomy import FAST_RULES_MIN_TEXTS, _hyperscan_engine
 
         if len(texts) < PARALLEL_MIN_TEXTS:
-            return self._scores(texts)[0]
+            return self._scores(texts, tokens)[0]
         _hyperscan_engine(self.taxonomy_)  # compiled once here, inherited by the workers
         self._fast("char"), self.word_vec_ is not None and self._fast("word")
         size = max(FAST_RULES_MIN_TEXTS, -(-len(texts) // 8))
         bounds = [(lo, min(lo + size, len(texts))) for lo in range(0, len(texts), size)]
-        return np.vstack(fork_map(_score_slice, bounds, (self, texts), parallel=True))
+        return np.vstack(fork_map(_score_slice, bounds, (self, texts, tokens), parallel=True))
+
+    def decide(self, proba: pd.DataFrame) -> pd.DataFrame:
+        """0/1 theme indicators from the scores :meth:`predict_proba` gave (each theme's threshold)."""
+        return pd.DataFrame(self._decide(proba.to_numpy()).astype(np.int8), columns=proba.columns, index=proba.index)
 
     def predict(self, texts) -> pd.DataFrame:
         """0/1 theme indicators (columns = theme keys)."""
-        proba = self.predict_proba(texts)
-        return pd.DataFrame(self._decide(proba.to_numpy()).astype(np.int8), columns=proba.columns, index=proba.index)
+        return self.decide(self.predict_proba(texts))
 
     def assign(self, texts) -> list[list[str]]:
         """Theme keys per text, highest score first; ``["other"]`` when none applies."""
