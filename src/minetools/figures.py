@@ -15,6 +15,7 @@ from minetools import drivers, plots, rundir
 from minetools.rundir import FIGURE_LANGS, figures_dir  # re-exported: the chart folders are the run directory's
 from minetools.clean import looks_like_person
 from minetools.config import MinetoolsError
+from minetools.parallel import fork_map
 from minetools.segment import keywords
 
 __all__ = ["WORDCLOUD_THEMES", "FIGURE_LANGS", "figures_dir", "draw_run_figures", "draw_figures"]
@@ -32,7 +33,8 @@ def _figure_labels(themes: pd.DataFrame, lang: str) -> dict[str, str]:
 
 def draw_run_figures(folder: Path, df, analysed, themes, driver_table, segments, change, keys, settings, *,
                      lang: str = "zh", stale=()) -> list[Path]:
-    """Every chart of the run as PNG (200 dpi) and SVG in ``folder``; one figure in memory at a time.
+    """Every chart of the run as PNG (200 dpi) and SVG in ``folder``, drawn on every core (one figure in
+    memory at a time in each worker).
 
     ``stale``: chart files an earlier drawing wrote there (owned by the run), removed first so
     that a chart the tables no longer support (e.g. no period comparison) does not linger;
@@ -59,26 +61,38 @@ def draw_run_figures(folder: Path, df, analysed, themes, driver_table, segments,
                                                                    score_col="score", lang=lang)
     for old in stale:
         Path(old).unlink(missing_ok=True)
-    written = []
-    for name, draw in charts.items():
-        written += plots.save_figure(draw(), folder / name)
+    charts.update(_wordclouds(df, analysed, themes, driver_table, keys, labels, lang))
+    jobs = list(charts.items())
+    drawn = fork_map(_draw_one, list(range(len(jobs))), (jobs, folder), parallel=len(jobs) > 2)
+    return [Path(p) for paths in drawn for p in paths]
+
+
+def _draw_one(i: int, jobs: list, folder: Path) -> list[str]:
+    """Draw and save chart ``i`` of ``jobs`` (name, drawing function); in a forked worker when parallel."""
+    name, draw = jobs[i]
+    return plots.save_figure(draw(), folder / name)
+
+
+def _wordclouds(df, analysed, themes, driver_table, keys, labels, lang) -> dict:
+    """name → drawing function of the word clouds with examples, for the themes that hurt most."""
     text_by_id = dict(zip(df["record_id"], df["text_clean"].fillna("")))
     ranked = driver_table.dropna(subset=["impact"]).sort_values("impact")["theme"].tolist()
     order = [k for k in ranked if k in keys] or [k for k in themes.sort_values("n", ascending=False)["key"]
                                                   if k in keys]
     shown = themes.set_index("key")
     analysed_tokens = df.loc[analysed, "tokens"].tolist()
-    for key in order[:WORDCLOUD_THEMES]:
-        if key not in shown.index or int(shown.loc[key, "n"]) == 0:
-            continue
+
+    def draw(key):
         in_theme = (pd.to_numeric(df.loc[analysed, f"theme_{key}"], errors="coerce") == 1).tolist()
         words = keywords(analysed_tokens, in_theme, method="tfidf", top_n=60)  # typical of the theme, not generic
         words = words[~words["word"].str.fullmatch(r"[\d\W_]+") & ~words["word"].map(looks_like_person)]
         ids = [int(i) for i in str(shown.loc[key, "example_ids"] or "").split("|") if str(i).strip().isdigit()][:3]
-        ax = plots.plot_theme_wordcloud(dict(zip(words["word"], words["score"])), [text_by_id.get(i, "") for i in ids],
-                                        theme_label=labels.get(key, key), lang=lang)
-        written += plots.save_figure(ax, folder / f"wordcloud_{key}")
-    return [Path(p) for p in written]
+        return plots.plot_theme_wordcloud(dict(zip(words["word"], words["score"])),
+                                          [text_by_id.get(i, "") for i in ids], theme_label=labels.get(key, key),
+                                          lang=lang)
+
+    return {f"wordcloud_{key}": (lambda key=key: draw(key)) for key in order[:WORDCLOUD_THEMES]
+            if key in shown.index and int(shown.loc[key, "n"]) > 0}
 
 
 

@@ -9,7 +9,6 @@ draw at its thinnest weight, but never boxes instead of Chinese.
 from __future__ import annotations
 
 import base64
-import io
 import logging
 from functools import lru_cache
 from pathlib import Path
@@ -109,36 +108,33 @@ def font_face_css(text: str, *, family: str = "minetools-cjk") -> str:
 
 @lru_cache(maxsize=4)
 def _font_face_css(path: str, chars: frozenset, family: str) -> str:
-    from fontTools import subset
-    from fontTools.ttLib import TTFont, TTLibError
+    """The @font-face rule: HarfBuzz's subsetter (milliseconds where fontTools took seconds on a CJK font),
+    every layout feature kept (vertical forms, ligatures), the variation axes of a variable font kept."""
+    import uharfbuzz as hb
 
     try:
-        if path.lower().endswith((".ttc", ".otc")):
-            font = _collection_face(path)
-        else:
-            font = TTFont(path, recalcBBoxes=False)  # the subset's boxes are not needed; recomputing them is slow
-        options = subset.Options()
-        options.layout_features = ["*"]
-        options.notdef_outline = True
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text="".join(sorted(chars)))
-        subsetter.subset(font)
-        buffer = io.BytesIO()
-        font.save(buffer)
-    except (TTLibError, OSError, KeyError, AssertionError):
+        blob = hb.Blob.from_file_path(path)
+        face = _collection_face(blob, hb)
+        plan = hb.SubsetInput()
+        plan.unicode_set.update(ord(c) for c in chars)
+        plan.layout_feature_tag_set.invert()  # all features, not only the default ones
+        plan.flags |= hb.SubsetFlags.NOTDEF_OUTLINE
+        subset = hb.subset(face, plan)
+        data = subset.blob.data if subset is not None else b""
+    except (OSError, ValueError, RuntimeError):
         return ""
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    weights = "100 900" if "fvar" in font else "normal"
+    if not data:
+        return ""
+    weights = "100 900" if face.has_var_data else "normal"
     return (f"@font-face{{font-family:'{family}';font-weight:{weights};"
-            f"src:url(data:font/otf;base64,{data}) format('opentype');}}")
+            f"src:url(data:font/otf;base64,{base64.b64encode(data).decode('ascii')}) format('opentype');}}")
 
 
-def _collection_face(path: str):
-    """The Simplified-Chinese face of a font collection (else its first face)."""
-    from fontTools.ttLib import TTCollection
-
-    faces = TTCollection(path, recalcBBoxes=False).fonts
-    for face in faces:
-        if face["name"].getDebugName(1) in ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN"):
+def _collection_face(blob, hb):
+    """The Simplified-Chinese face of a font file or collection (else its first face)."""
+    for index in range(hb.Face(blob).count):
+        face = hb.Face(blob, index)
+        if face.get_name(hb.OTNameIdPredefined.FONT_FAMILY) in ("Noto Sans CJK SC", "Source Han Sans SC",
+                                                                  "Source Han Sans CN"):
             return face
-    return faces[0]
+    return hb.Face(blob, 0)
