@@ -37,7 +37,8 @@ def given_length(rest: str, r: Rules, *, strict: bool, surname: str = "") -> int
         common = all(ch in r.given for ch in part)
         if common and (n == 2 or boundary or after.startswith(r.ends)):
             return n
-        if (boundary or after.startswith(r.strong_ends)) and not (len(surname) == 1 and _dictionary_word(surname + part)):
+        if (boundary or after.startswith(r.strong_ends)) \
+                and not (len(surname) == 1 and _dictionary_word(surname + part)):  # 欧阳 + 震宇 is no word
             return n
     return 0
 
@@ -132,8 +133,8 @@ def named_length(cand: str, r: Rules, *, self_intro: bool = False) -> int:
             continue
         if not self_intro and (not after or not is_han(after[0]) or after.startswith(r.ends)):
             return sur + n
-        if self_intro and (not after or after[0] in "，,。.；;、）)") and all(ch in r.given for ch in part) \
-                and not _ordinary_word(cand[:sur + n], r):
+        alone = not after or not (is_han(after[0]) or after[0].isalnum() or after[0] in "(（")
+        if self_intro and alone and all(ch in r.given for ch in part) and not _ordinary_word(cand[:sur + n], r):
             return sur + n
     return 0
 
