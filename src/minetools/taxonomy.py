@@ -64,7 +64,6 @@ class Theme:
     patterns: tuple[str, ...] = ()
     exclude_patterns: tuple[str, ...] = ()
     compiled_patterns: tuple[re.Pattern, ...] = field(default=(), repr=False, compare=False)
-    compiled_excludes: tuple[re.Pattern, ...] = field(default=(), repr=False, compare=False)
     regex: re.Pattern | None = field(default=None, repr=False, compare=False)
     exclude_regex: re.Pattern | None = field(default=None, repr=False, compare=False)
     seed_regex: re.Pattern | None = field(default=None, repr=False, compare=False)
@@ -250,7 +249,8 @@ def _build_theme(raw: Any, index: int, src: str) -> Theme:
     excludes = _str_list(raw.get("exclude_patterns"), f"{src}: {ident}: field 'exclude_patterns'", allow_empty=True)
 
     cpats = tuple(_compile(p, f"{src}: {ident}: field 'patterns'[{i}]") for i, p in enumerate(patterns))
-    cexcl = tuple(_compile(p, f"{src}: {ident}: field 'exclude_patterns'[{i}]") for i, p in enumerate(excludes))
+    for i, p in enumerate(excludes):  # each checked alone, so that an error names the pattern
+        _compile(p, f"{src}: {ident}: field 'exclude_patterns'[{i}]")
 
     # One combined regex per theme: literal seeds (longest first) + patterns.
     seed_alt = "|".join(re.escape(s) for s in sorted(set(seeds), key=len, reverse=True))
@@ -269,7 +269,6 @@ def _build_theme(raw: Any, index: int, src: str) -> Theme:
         patterns=patterns,
         exclude_patterns=excludes,
         compiled_patterns=cpats,
-        compiled_excludes=cexcl,
         regex=combined,
         exclude_regex=excl_rx,
         seed_regex=seed_rx,
