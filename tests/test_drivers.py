@@ -647,7 +647,7 @@ def test_two_valued_text_scores_and_thresholds_give_the_same_binary_analysis(bin
     df = binary.copy()
     df["sat_words"] = df["satisfied"].map({"满意": 5, "不满意": 1})  # as io.parse_scores maps them
     a = analyze_drivers(df, score_col="sat_words", themes=THEMES[:4], n_boot=0)
-    b = analyze_drivers(df, score_col="satisfaction", themes=THEMES[:4], threshold=4, n_boot=0)
+    b = analyze_drivers(df, score_col="satisfaction", themes=THEMES[:4], satisfied_threshold=4, n_boot=0)
     assert a.attrs["outcome"] == b.attrs["outcome"] == "binary"
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
     with pytest.raises(ValueError, match="two values"):

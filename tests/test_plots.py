@@ -71,7 +71,7 @@ def tables():
         "themes": themes,
         "drivers": drivers.analyze_drivers(df, themes=KEYS, n_boot=20, random_state=0,
                                            extra_drivers=["handling_days", "closed_late"]),
-        "binary": drivers.analyze_drivers(df, themes=KEYS, n_boot=0, threshold=4),
+        "binary": drivers.analyze_drivers(df, themes=KEYS, n_boot=0, satisfied_threshold=4),
         "segments": drivers.compare_segments(df, by="branch", themes=KEYS, min_n=30),
         "change": drivers.decompose_change(df, period_col="month", before=MONTHS[:9], after=MONTHS[9:],
                                            themes=KEYS, covariates=["branch"]),

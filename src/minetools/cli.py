@@ -21,11 +21,11 @@ EXAMPLES = {
           minetools apply aug.csv --model runs/2024-07/model --out runs/2024-08   # same themes next month
           minetools audit runs/2024-07 --n 200            # stratified sample for human coding
           minetools evaluate coded.csv --labels-col 人工主题 --out eval/       # accuracy vs human coding
-          minetools drivers runs/2024-07 --threshold 4    # redo the driver tables (top-two box)
+          minetools drivers runs/2024-07 --satisfied-threshold 4    # redo the driver tables (top-two box)
           minetools report runs/2024-07                   # re-render report.html/pdf""",
     "drivers": """\
         example:
-          minetools drivers runs/2024-07 --threshold 4 --n-boot 2000 --period-months 6
+          minetools drivers runs/2024-07 --satisfied-threshold 4 --n-boot 2000 --period-months 6
 
         recomputes drivers.csv (one row per theme: n, prevalence, mean with/without, impact,
         adjusted effect with 95% CI, share of R² with bootstrap CI, significance),
@@ -113,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     drv = sub.add_parser("drivers", help="recompute the driver tables of a run directory", **_formatter("drivers"))
     drv.add_argument("run_dir", help="a directory written by 'minetools run'")
     drv.add_argument("--config", help="TOML settings file (overrides the run's settings)")
-    drv.add_argument("--threshold", type=float,
-                     help="scores >= THRESHOLD count as satisfied: logistic drivers (odds ratios, effects in points)")
+    drv.add_argument("--satisfied-threshold", "--threshold", type=float, dest="satisfied_threshold",
+                     metavar="SCORE", help="scores >= SCORE count as satisfied: logistic drivers (odds ratios, effects "
+                                           "in points); the setting satisfied_threshold (--threshold: older spelling)")
     drv.add_argument("--n-boot", type=int, help="bootstrap replicates for the importance intervals (default 1000)")
     drv.add_argument("--min-n", type=int, help="themes seen fewer times are reported but not ranked (default 30)")
     drv.add_argument("--period-months", type=int, help="months in each period of drivers_change.csv (default 3)")
@@ -231,7 +232,7 @@ def _drivers(args) -> int:
     settings = load_settings(args.config) if args.config else None
     if not args.tables_only:
         print("Recomputing the drivers, then redrawing the charts and the report …", file=sys.stderr)
-    result = write_drivers(args.run_dir, settings=settings, satisfied_threshold=args.threshold, n_boot=args.n_boot,
+    result = write_drivers(args.run_dir, settings=settings, satisfied_threshold=args.satisfied_threshold, n_boot=args.n_boot,
                            min_n=args.min_n, period_months=args.period_months, seed=args.seed,
                            render=not args.tables_only)
     meta = result.manifest["drivers"]

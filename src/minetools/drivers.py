@@ -983,7 +983,7 @@ def analyze_drivers(
     random_state: int | None = None,
     extra_drivers: Sequence[str] = (),
     outcome: str = "auto",
-    threshold: float | None = None,
+    satisfied_threshold: float | None = None,
 ) -> pd.DataFrame:
     """Rank complaint themes by how much they lower satisfaction.
 
@@ -1028,10 +1028,10 @@ def analyze_drivers(
         missing are left out of the whole analysis (``attrs["n"]``).
     outcome : {"auto", "continuous", "binary"}, default "auto"
         ``"auto"`` treats a score with exactly two distinct values (or any
-        score when ``threshold`` is given) as binary satisfied/not satisfied.
+        score when ``satisfied_threshold`` is given) as binary satisfied/not satisfied.
         Binary outcomes use logistic regression; see Notes.
-    threshold : float, optional
-        Scores ``>= threshold`` count as satisfied (e.g. 4 on a 1–5 scale for
+    satisfied_threshold : float, optional
+        Scores ``>= satisfied_threshold`` count as satisfied (e.g. 4 on a 1–5 scale for
         "top-two box"); implies a binary outcome.
 
     Returns
@@ -1141,17 +1141,17 @@ def analyze_drivers(
             "Use more data, fewer themes or fewer covariates."
         )
 
-    binary = threshold is not None or outcome == "binary" or (
+    binary = satisfied_threshold is not None or outcome == "binary" or (
         outcome == "auto" and len(np.unique(y)) == 2
     )
     if binary:
-        if threshold is not None:
-            y = (y >= threshold).astype(float)
+        if satisfied_threshold is not None:
+            y = (y >= satisfied_threshold).astype(float)
         else:
             values = np.unique(y)
             if len(values) != 2:
                 raise ValueError(
-                    f"outcome='binary' needs a score with two values (or threshold=); "
+                    f"outcome='binary' needs a score with two values (or satisfied_threshold=); "
                     f"{score_col!r} has {len(values)} distinct values."
                 )
             y = (y == values[1]).astype(float)
@@ -1265,7 +1265,7 @@ def analyze_drivers(
             "score_col": score_col,
             "min_n": int(min_n),
             "outcome": "binary" if binary else "continuous",
-            "threshold": threshold,
+            "satisfied_threshold": satisfied_threshold,
             "patterns": int(len(py)),
         }
     )
@@ -1289,7 +1289,7 @@ def compare_segments(
     themes: Sequence[str],
     covariates: Sequence[str] = ("branch", "channel", "month"),
     min_n: int = 30,
-    threshold: float | None = None,
+    satisfied_threshold: float | None = None,
 ) -> pd.DataFrame:
     """The driver analysis within each level of ``by`` (branch, channel, customer type …).
 
@@ -1314,7 +1314,7 @@ def compare_segments(
         part = df.loc[(levels == segment).to_numpy()]
         try:
             res = analyze_drivers(part, score_col=score_col, themes=themes, covariates=cov, n_boot=0,
-                                  min_n=min_n, threshold=threshold)
+                                  min_n=min_n, satisfied_threshold=satisfied_threshold)
             reason = None
         except ValueError as exc:
             res = pd.DataFrame({"theme": list(themes),

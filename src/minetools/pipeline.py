@@ -24,6 +24,7 @@ from minetools import drivers, io, report, rundir
 from minetools.clean.pii_columns import load_pseudonym_key, pseudonym_key_path, scrub_frame, scrub_json
 from minetools.clean.table import ANALYSED, ASSIGNED, STATUSES, prepare
 from minetools.config import MinetoolsError, Settings
+from minetools.labels import score_basis
 from minetools.model_choice import choose_model, load_model, make_segmenter, theme_model_choice
 from minetools.segment import Segmenter
 from minetools.taxonomy import load_taxonomy
@@ -125,17 +126,12 @@ def _drivers_table(df, analysed, keys, settings, warnings) -> tuple[pd.DataFrame
     from minetools import intensity
 
     data = df.loc[analysed]
-    scale = df.attrs.get("score_scale")
-    if data["score"].notna().sum() > 0:
-        score_col, basis = "score", f"survey score ({scale or '1-5'} scale, mapped to 1-5)"
-        threshold = settings.satisfied_threshold
-        if threshold is not None:
-            basis = f"share satisfied (score >= {threshold:g} on the 1-5 scale); effects in percentage points"
-        elif scale == "binary":
-            basis = "share satisfied (满意/不满意); effects in percentage points"
-    else:
+    scored = data["score"].notna().sum() > 0
+    satisfied = settings.satisfied_threshold if scored else None
+    basis, basis_zh = score_basis(df.attrs.get("score_scale"), satisfied, proxy=not scored)
+    score_col = "score" if scored else "score_proxy"
+    if not scored:
         data = data.assign(score_proxy=intensity.proxy_satisfaction(data["text_clean"].fillna("").tolist()))
-        score_col, basis, threshold = "score_proxy", intensity.PROXY_LABEL_EN, None
         warnings.append("No satisfaction scores: drivers use the text-derived dissatisfaction proxy "
                         f"({intensity.PROXY_LABEL_EN}).")
     extra = []
@@ -146,11 +142,11 @@ def _drivers_table(df, analysed, keys, settings, warnings) -> tuple[pd.DataFrame
         else:
             warnings.append(f"Handling time known for only {have:.0%} of scored complaints: "
                             "left out of the driver model.")
-    meta = {"score_basis": basis, "extra_drivers": extra, "score_col": score_col}
+    meta = {"score_basis": basis, "score_basis_zh": basis_zh, "extra_drivers": extra, "score_col": score_col}
     try:
         result = drivers.analyze_drivers(
             data, score_col=score_col, themes=keys, covariates=tuple(settings.covariates), n_boot=settings.n_boot,
-            min_n=settings.min_n, random_state=settings.seed, extra_drivers=extra, threshold=threshold)
+            min_n=settings.min_n, random_state=settings.seed, extra_drivers=extra, satisfied_threshold=satisfied)
         result["score_basis"] = basis
         return result, {**result.attrs, **meta}
     except ValueError as exc:
@@ -174,18 +170,18 @@ def _comparisons(df, analysed, keys, settings, meta, warnings) -> tuple[pd.DataF
 
         data = data.assign(score_proxy=intensity.proxy_satisfaction(data["text_clean"].fillna("").tolist()))
         score_col = "score_proxy"
-    threshold = settings.satisfied_threshold if score_col == "score" else None
+    satisfied = settings.satisfied_threshold if score_col == "score" else None
     parts = []
     for col in settings.segments:
         if col in data.columns and data[col].nunique() > 1:
             parts.append(drivers.compare_segments(data, by=col, score_col=score_col, themes=keys,
                                                   covariates=tuple(settings.covariates), min_n=settings.min_n,
-                                                  threshold=threshold))
+                                                  satisfied_threshold=satisfied))
     segments = pd.concat(parts, ignore_index=True) if parts else None
     change = None
     months = sorted(data["month"].dropna().unique()) if "month" in data.columns else []
     k = settings.period_months
-    if threshold is None and meta.get("outcome") == "continuous" and len(months) >= 2 * k:
+    if satisfied is None and meta.get("outcome") == "continuous" and len(months) >= 2 * k:
         before, after = months[-2 * k : -k], months[-k:]
         try:
             change = drivers.decompose_change(data, period_col="month", before=before, after=after,

@@ -267,7 +267,7 @@ def _methods(manifest, lang) -> list[str]:
               + (f"bootstrap（{drv.get('bootstrap') or ''}）{n_boot:,}次百分位95%区间" if n_boot else "未计算bootstrap区间"))
     return [
         f"行数核对：输入 {rows.get('input', 0):,} 行 = {accounting}（重复投诉只计一次）。",
-        f"满意度口径：{_basis_zh(drv.get('score_basis'))}。",
+        f"满意度口径：{drv.get('score_basis_zh') or _basis_zh(drv.get('score_basis'))}。",
         f"驱动分析：N = {drv.get('n', 0):,}，R² = {_fmt(drv.get('r2'), '{:.3f}')}（仅控制变量 "
         f"{_fmt(drv.get('r2_covariates'), '{:.3f}')}；控制变量：{'、'.join(drv.get('covariates') or []) or '无'}）；{effect}。",
         f"样本量少于 {drv.get('min_n', '—')} 的主题仅报告、不排名；分网点等细分中低于该数的单元格已隐藏。",
@@ -278,6 +278,7 @@ def _methods(manifest, lang) -> list[str]:
 
 
 def _basis_zh(basis) -> str:
+    """The Chinese measure of a run written before the manifest kept ``score_basis_zh``."""
     from minetools.intensity import PROXY_LABEL_EN, PROXY_LABEL_ZH
 
     if basis == PROXY_LABEL_EN:
