@@ -96,7 +96,6 @@ def texts_of(fig) -> list[str]:
 CHARTS = [
     ("theme_shares", lambda t: plots.plot_theme_shares(t["themes"]), "排队等候最常见"),
     ("monthly_trends", lambda t: plots.plot_monthly_trends(t["df"], keys=KEYS, labels=LABELS), "「收费问题」近3个月明显上升"),
-    ("monthly_trend", lambda t: plots.plot_monthly_trend(t["df"], keys=KEYS, labels=LABELS), "收费问题"),
     ("drivers", lambda t: plots.plot_drivers(t["drivers"], labels=LABELS), "办结超时对满意度伤害最大"),
     ("drivers_binary", lambda t: plots.plot_drivers(t["binary"], labels=LABELS), "收费问题对满意度伤害最大"),
     ("priority_matrix", lambda t: plots.plot_priority_matrix(t["drivers"], labels=LABELS), "收费问题"),
@@ -143,7 +142,6 @@ DEGENERATE = [
                                                           keys=["fees"]), "无日期数据"),
     ("trends_no_theme", lambda: plots.plot_monthly_trends(make_complaints(60), keys=[]), "无主题数据"),
     ("trends_one_theme", lambda: plots.plot_monthly_trends(make_complaints(300), keys=["fees"]), None),
-    ("trend_no_month", lambda: plots.plot_monthly_trend(pd.DataFrame({"month": [None]}), keys=["fees"]), "无日期数据"),
     ("drivers_all_nan", lambda: plots.plot_drivers(_NAN_DRIVERS), "无满意度数据"),
     ("priority_all_nan", lambda: plots.plot_priority_matrix(_NAN_DRIVERS), "无满意度数据"),
     ("priority_one_theme", lambda: plots.plot_priority_matrix(pd.DataFrame(
@@ -353,7 +351,6 @@ AX_CHARTS = [c for c in CHARTS if c[0] not in ("monthly_trends",)]
 def test_plot_functions_draw_on_a_given_axes(tables, name, make, finding):
     fig, ax = plt.subplots(layout="constrained")
     kinds = {"theme_shares": lambda: plots.plot_theme_shares(tables["themes"], ax=ax),
-             "monthly_trend": lambda: plots.plot_monthly_trend(tables["df"], keys=KEYS, ax=ax),
              "drivers": lambda: plots.plot_drivers(tables["drivers"], ax=ax),
              "drivers_binary": lambda: plots.plot_drivers(tables["binary"], ax=ax),
              "priority_matrix": lambda: plots.plot_priority_matrix(tables["drivers"], ax=ax),
@@ -413,11 +410,6 @@ def _expect_trends(t):
             f"to {row.recent:.0%}")
 
 
-def _expect_spike(t):
-    spike = plots.biggest_spike(plots.monthly_theme_shares(t["df"], KEYS))
-    return f"Fees and charges spiked in {spike['month']}: {spike['share']:.0%} of that month's complaints"
-
-
 def _expect_pair(t):
     lift, joint = plots.theme_cooccurrence(t["df"], KEYS)
     return (f'"Queuing and waiting" and "Counter arrangement" go together most: '
@@ -446,8 +438,6 @@ CHARTS_EN = [
                f"{t['themes']['share'].max():.0%} of complaints mention it ({t['themes']['n'].max():,})"),
     ("monthly_trends", lambda t: plots.plot_monthly_trends(t["df"], keys=KEYS, labels=LABELS_EN, lang="en"),
      _expect_trends),
-    ("monthly_trend", lambda t: plots.plot_monthly_trend(t["df"], keys=KEYS, labels=LABELS_EN, lang="en"),
-     _expect_spike),
     ("drivers", lambda t: plots.plot_drivers(t["drivers"], labels=LABELS_EN, lang="en"),
      lambda t: f"Closed late hurts satisfaction most: {-_worst_driver(t['drivers'])['effect']:.2f} points lower "
                "when present"),
@@ -505,14 +495,6 @@ def _mild_complaints():
     return df
 
 
-def _steady_months(rise: int = 0):
-    """Twelve months of 20 complaints; theme "fees" on 4 of them a month (+1 every fourth month times ``rise``)."""
-    month = np.repeat(MONTHS, 20)
-    k = np.repeat([4 + rise * (m // 4) for m in range(12)], 20)
-    return pd.DataFrame({"month": month, "theme_fees": (np.tile(np.arange(20), 12) < k).astype(int),
-                         "theme_queuing": (np.tile(np.arange(20), 12) >= 15).astype(int)})
-
-
 def _two_risers():
     df = make_complaints()
     recent = df["month"].isin(MONTHS[-3:]) & (np.random.default_rng(5).random(len(df)) < 0.3)
@@ -534,10 +516,6 @@ ENGLISH_TEXT_CASES = [
     ("trends_few_months", lambda t: plots.plot_monthly_trends(t["df"][t["df"]["month"] <= MONTHS[3]], keys=KEYS,
                                                               labels=LABELS_EN, lang="en")),
     ("trends_two_risers", lambda t: plots.plot_monthly_trends(_two_risers(), keys=KEYS, labels=LABELS_EN, lang="en")),
-    ("trend_steady", lambda t: plots.plot_monthly_trend(_steady_months(), keys=["fees", "queuing"], labels=LABELS_EN,
-                                                        lang="en")),
-    ("trend_slow_rise", lambda t: plots.plot_monthly_trend(_steady_months(rise=1), keys=["fees", "queuing"],
-                                                           labels=LABELS_EN, lang="en")),
     ("cooccurrence_rare", lambda t: plots.plot_cooccurrence(_mild_complaints(), keys=KEYS, labels=LABELS_EN,
                                                             min_count=1000, lang="en")),
     ("cooccurrence_no_pair", lambda t: plots.plot_cooccurrence(t["df"], keys=KEYS, labels=LABELS_EN, min_lift=5,
@@ -568,9 +546,6 @@ DEGENERATE_EN = [
                                                           keys=["fees"], lang="en"), "No dates"),
     ("trends_no_theme", lambda: plots.plot_monthly_trends(make_complaints(60), keys=[], lang="en"), "No theme data"),
     ("trends_one_theme", lambda: plots.plot_monthly_trends(make_complaints(300), keys=["fees"], lang="en"), None),
-    ("trend_no_month", lambda: plots.plot_monthly_trend(pd.DataFrame({"month": [None]}), keys=["fees"], lang="en"),
-     "No dates"),
-    ("trend_no_theme", lambda: plots.plot_monthly_trend(make_complaints(60), keys=[], lang="en"), "No theme data"),
     ("drivers_all_nan", lambda: plots.plot_drivers(_NAN_DRIVERS, lang="en"), "No satisfaction data"),
     ("priority_all_nan", lambda: plots.plot_priority_matrix(_NAN_DRIVERS, lang="en"), "No satisfaction data"),
     ("priority_one_theme", lambda: plots.plot_priority_matrix(pd.DataFrame(
@@ -696,7 +671,6 @@ def test_english_waterfall_names_its_bars(tables):
 @pytest.mark.parametrize("plot", [
     lambda lang: plots.plot_theme_shares(pd.DataFrame(), lang=lang),
     lambda lang: plots.plot_monthly_trends(pd.DataFrame(), keys=[], lang=lang),
-    lambda lang: plots.plot_monthly_trend(pd.DataFrame(), keys=[], lang=lang),
     lambda lang: plots.plot_drivers(_NAN_DRIVERS, lang=lang),
     lambda lang: plots.plot_priority_matrix(_NAN_DRIVERS, lang=lang),
     lambda lang: plots.plot_cooccurrence(pd.DataFrame(), keys=[], lang=lang),
@@ -704,7 +678,7 @@ def test_english_waterfall_names_its_bars(tables):
     lambda lang: plots.plot_theme_wordcloud({}, [], theme_label="x", lang=lang),
     lambda lang: plots.plot_change_waterfall(pd.DataFrame(), lang=lang),
     lambda lang: plots.plot_handling_time(pd.DataFrame(), lang=lang),
-], ids=["theme_shares", "monthly_trends", "monthly_trend", "drivers", "priority_matrix", "cooccurrence",
+], ids=["theme_shares", "monthly_trends", "drivers", "priority_matrix", "cooccurrence",
         "segment_heatmap", "wordcloud", "change_waterfall", "handling_time"])
 @pytest.mark.parametrize("lang", ["fr", "EN", "", None])
 def test_an_unknown_language_is_a_clear_error(plot, lang):

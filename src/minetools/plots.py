@@ -52,9 +52,7 @@ __all__ = [
     "plot_theme_wordcloud",
     "plot_change_waterfall",
     "plot_handling_time",
-    "plot_monthly_trend",
     "monthly_theme_shares",
-    "biggest_spike",
     "rising_themes",
     "theme_cooccurrence",
     "save_figure",
@@ -471,69 +469,6 @@ def plot_monthly_trends(df: pd.DataFrame, *, keys, labels: dict[str, str] | None
         title = _wrap(title, int(width // 12))
     fig.suptitle(title, x=0.02, ha="left", fontsize=12)
     return axes[0]
-
-
-def plot_monthly_trend(df: pd.DataFrame, *, keys, labels: dict[str, str] | None = None, top: int = 4, ax=None,
-                       lang: str = "zh"):
-    """Monthly share of complaints for the most frequent themes; the title names the biggest riser.
-
-    ``df`` has a ``month`` column ("2024-03") and 0/1 ``theme_<key>`` columns.
-    See :func:`plot_monthly_trends` for one panel per theme.  ``lang="en"``
-    draws it in English (the title then wraps at spaces to fit).
-    """
-    en = _check_lang(lang) == "en"
-    ax = _axes(ax, size=(9, 5))
-    keys = list(keys)
-    if "month" not in df or df["month"].isna().all():
-        return _placeholder(ax, _tr(lang, "无日期数据，无法显示趋势", "No dates: cannot show trends"))
-    if not keys:
-        return _placeholder(ax, _tr(lang, "无主题数据，无法显示趋势", "No theme data: cannot show trends"))
-    monthly = monthly_theme_shares(df, keys)
-    chosen = monthly.mean().sort_values(ascending=False).index[:top]
-    spike = biggest_spike(monthly)
-    half = len(monthly) // 2
-    rise = (monthly.iloc[half:].mean() - monthly.iloc[:half].mean()) if half else monthly.iloc[0] * 0
-    focus = spike["theme"] if spike else rise.idxmax()
-    shown = list(dict.fromkeys([*chosen, focus]))
-    x = np.arange(len(monthly))
-    for key in shown:
-        ax.plot(x, monthly[key], marker="o", ms=3, lw=2.4 if key == focus else 1.2,
-                label=_label(key, labels, lang), color=_RED if key == focus else None)
-    step = max(1, len(monthly) // 12)
-    ax.set_xticks(x[::step], monthly.index[::step], rotation=45, ha="right")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
-    ax.legend(frameon=False, ncol=min(len(shown), 5), loc="upper left", fontsize=9)
-    name = _label(focus, labels, lang)
-    if spike:
-        ax.annotate(f"{spike['month']}", (list(monthly.index).index(spike["month"]), spike["share"]),
-                    textcoords="offset points", xytext=(8, 0), color=_RED, fontsize=9)
-        title = _tr(lang, f"{name}在{spike['month']}激增：占当月投诉{spike['share']:.0%}（平时约{spike['usual']:.0%}）",
-                    f"{name} spiked in {spike['month']}: {spike['share']:.0%} of that month's complaints "
-                    f"(usually about {spike['usual']:.0%})")
-    elif half and rise[focus] > 0:
-        before, after = monthly[focus].iloc[:half].mean(), monthly[focus].iloc[half:].mean()
-        title = _tr(lang, f"{name}占比上升最多：由前半期{before:.0%}升至后半期{after:.0%}",
-                    f"{name} rose most: from {before:.0%} in the first half to {after:.0%} in the second half")
-    else:
-        title = _tr(lang, "各主题月度占比", "Monthly share of each theme")
-    ax.set_ylabel(_tr(lang, "当月投诉中的占比", "Share of the month's complaints"))
-    _tidy(ax)
-    _fit_title(ax, title, lang=lang)
-    return ax
-
-
-def biggest_spike(monthly: pd.DataFrame, *, ratio: float = 2.0, min_share: float = 0.05) -> dict | None:
-    """The month where a theme's share most exceeds its usual (median) share, if ≥ ``ratio`` times it."""
-    if len(monthly) < 6:
-        return None
-    usual = monthly.median()
-    lift = monthly / usual.where(usual > 0)
-    lift = lift.where(monthly >= min_share)
-    if lift.isna().all().all() or lift.max().max() < ratio:
-        return None
-    theme = lift.max().idxmax()
-    month = lift[theme].idxmax()
-    return {"theme": theme, "month": month, "share": float(monthly.loc[month, theme]), "usual": float(usual[theme])}
 
 
 # ---------------------------------------------------------------------------

@@ -29,7 +29,6 @@ _FIGURES = [
     ("theme_shares", "哪些问题最常见", "Which problems are most common"),
     ("change_waterfall", "满意度变化从何而来", "Where the change in satisfaction came from"),
     ("monthly_trends", "问题如何随时间变化", "How problems change over time"),
-    ("monthly_trend", "问题如何随时间变化", "How problems change over time"),
     ("segment_heatmap", "各网点的主要问题", "Main problems by branch"),
     ("cooccurrence", "哪些问题同时出现", "Which problems occur together"),
     ("handling_time", "办理时长与超时", "Handling time and late closures"),
