@@ -34,14 +34,13 @@ def _bundled_font_file() -> Path:
     return next(Path(manimgx_fonts_cjk.__file__).parent.glob("NotoSansCJK*"))
 
 
-_CHOSEN: list[str | None] = [None]  # the font named in the settings, used when a call names none
-
-
 def set_font(preferred: str | None) -> None:
     """Use ``preferred`` (a family name or a font file) for every later chart and report.
 
-    ``None`` returns to the automatic choice. Raises ``ValueError`` naming the installed CJK
-    fonts when ``preferred`` is neither a file nor an installed family.
+    The choice is matplotlib's own font setting (``rcParams``, see :func:`use_cjk_font`), which
+    :func:`resolve_cjk_font` reads back; minetools keeps no copy. ``None`` returns to the automatic
+    choice. Raises ``ValueError`` naming the installed CJK fonts when ``preferred`` is neither a file
+    nor an installed family.
     """
     from matplotlib import font_manager
 
@@ -51,12 +50,34 @@ def set_font(preferred: str | None) -> None:
             found = sorted(n for n in names if any(k in n for k in ("CJK", "Han", "Hei", "YaHei", "PingFang", "WenQuanYi")))
             raise ValueError(f"Font {preferred!r} is neither a font file nor an installed font family; "
                              f"installed CJK fonts: {', '.join(found) or 'none'}. Give a family name or a .ttf/.otf path.")
-    _CHOSEN[0] = preferred
+    _apply(*_resolve(preferred))
 
 
 def resolve_cjk_font(preferred: str | None = None) -> tuple[str, str]:
-    """(family name, font file path) of a font that covers Chinese (see :func:`set_font`)."""
-    return _resolve(preferred or _CHOSEN[0])
+    """(family name, font file path) of a font that covers Chinese: ``preferred``; else the font
+    matplotlib is set to draw with when it covers Chinese (what :func:`set_font` chose); else the
+    first installed candidate of :data:`SYSTEM_CANDIDATES`, else the bundled Noto Sans CJK."""
+    import matplotlib
+
+    if preferred:
+        return _resolve(preferred)
+    current = (matplotlib.rcParams["font.sans-serif"] or [""])[0]
+    return _resolve(current) if current and _covers_chinese(current) else _resolve(None)
+
+
+@lru_cache(maxsize=16)
+def _covers_chinese(name: str) -> bool:
+    """Whether an installed font family draws Chinese (its first face maps 中 and 投)."""
+    from matplotlib import font_manager, ft2font
+
+    for f in font_manager.fontManager.ttflist:
+        if f.name == name:
+            try:
+                charmap = ft2font.FT2Font(f.fname).get_charmap()
+            except (OSError, RuntimeError):
+                continue
+            return ord("中") in charmap and ord("投") in charmap
+    return False
 
 
 @lru_cache(maxsize=8)
@@ -82,16 +103,21 @@ def _resolve(preferred: str | None) -> tuple[str, str]:
 
 def use_cjk_font(preferred: str | None = None) -> str:
     """Make matplotlib draw Chinese with the resolved font; returns the font file path."""
+    name, path = resolve_cjk_font(preferred)
+    _apply(name, path)
+    return path
+
+
+def _apply(name: str, path: str) -> None:
+    """matplotlib's settings for drawing Chinese with the family ``name``."""
     import matplotlib
 
-    name, path = resolve_cjk_font(preferred)
     matplotlib.rcParams["font.family"] = "sans-serif"
     matplotlib.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
     matplotlib.rcParams["svg.fonttype"] = "path"  # SVGs carry outlines, not a font name
     # the bundled variable font has one registered weight; do not log a fallback per text
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    return path
 
 
 def font_face_css(text: str, *, family: str = "minetools-cjk") -> str:
