@@ -405,7 +405,7 @@ def test_hyperscan_rules_equal_python_rules(monkeypatch):
     texts = _varied_texts()
     monkeypatch.setattr(taxonomy, "FAST_RULES_MIN_TEXTS", 0)
     fast_r, fast_e = tax.match_matrix(texts)
-    assert taxonomy._ENGINES.get(tax.hash) is not None, "hyperscan engine not available"
+    assert taxonomy.hyperscan_engine(tax) is not None, "hyperscan engine not available"
     monkeypatch.setattr(taxonomy, "FAST_RULES_MIN_TEXTS", 10**9)
     slow_r, slow_e = tax.match_matrix(texts)
     assert fast_r.sum() > 1000

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
@@ -174,7 +175,7 @@ class Taxonomy:
         import numpy as np
 
         n, k = len(texts), len(self.themes)
-        engine = _hyperscan_engine(self) if n >= FAST_RULES_MIN_TEXTS else None
+        engine = hyperscan_engine(self) if n >= FAST_RULES_MIN_TEXTS else None
         if engine is None:
             R = np.zeros((n, k), dtype=bool)
             E = np.zeros((n, k), dtype=bool)
@@ -326,7 +327,6 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
 # ----------------------------------------------------------------------
 # fast matching (Hyperscan)
 # ----------------------------------------------------------------------
-_ENGINES: dict[str, Any] = {}
 _HS_UNSUPPORTED = re.compile(r"\\[1-9]|\(\?(?:[!=]|<[!=])")
 
 
@@ -478,13 +478,11 @@ def _cache_dir() -> Path | None:
         return None
 
 
-def _hyperscan_engine(taxonomy: Taxonomy):
-    """The compiled Hyperscan matcher of a taxonomy (cached per process), or None if unavailable."""
-    if taxonomy.hash in _ENGINES:
-        return _ENGINES[taxonomy.hash]
+@lru_cache(maxsize=4)
+def hyperscan_engine(taxonomy: Taxonomy):
+    """The compiled Hyperscan matcher of a taxonomy (the last four kept per process; equal taxonomies
+    share one), or None if unavailable."""
     try:
-        engine = _HyperscanRules(taxonomy)
+        return _HyperscanRules(taxonomy)
     except Exception:  # no hyperscan wheel for this platform, or an unexpected compile error
-        engine = None
-    _ENGINES[taxonomy.hash] = engine
-    return engine
+        return None

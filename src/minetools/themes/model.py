@@ -466,11 +466,11 @@ class ThemeModel(BaseEstimator):
     def _scores_batched(self, texts: list[str], tokens=None) -> np.ndarray:
         """Scores of many texts: chunks on one forked worker per core when that pays off."""
         from minetools.parallel import fork_map
-        from minetools.taxonomy import FAST_RULES_MIN_TEXTS, _hyperscan_engine
+        from minetools.taxonomy import FAST_RULES_MIN_TEXTS, hyperscan_engine
 
         if len(texts) < PARALLEL_MIN_TEXTS:
             return self._scores(texts, tokens)[0]
-        _hyperscan_engine(self.taxonomy_)  # compiled once here, inherited by the workers
+        hyperscan_engine(self.taxonomy_)  # compiled once here, inherited by the workers
         self._fast("char"), self.word_vec_ is not None and self._fast("word")
         size = max(FAST_RULES_MIN_TEXTS, -(-len(texts) // 8))
         bounds = [(lo, min(lo + size, len(texts))) for lo in range(0, len(texts), size)]
