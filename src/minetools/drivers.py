@@ -642,9 +642,9 @@ class _MomentPlan:
 #: Patterns seen at most this often draw their Poisson weights from lookup tables.
 _POISSON_TABLE_MAX = 32
 _POISSON_AMBIGUOUS = 255
-_POISSON_CACHE: dict = {}
 
 
+@lru_cache(maxsize=1)
 def _poisson_tables():
     """Inverse-CDF lookup tables for Poisson(1..32) indexed by a 16-bit uniform.
 
@@ -653,21 +653,19 @@ def _poisson_tables():
     marker 255; marked draws are completed with a second uniform inside the
     interval, so the draws follow the Poisson distribution exactly.
     """
-    if "tables" not in _POISSON_CACHE:
-        lo = np.arange(65536) / 65536.0
-        hi = (np.arange(65536) + 1) / 65536.0
-        table = np.zeros((_POISSON_TABLE_MAX + 1, 65536), dtype=np.uint8)
-        cdfs = [np.ones(1)]
-        for lam in range(1, _POISSON_TABLE_MAX + 1):
-            top = int(lam + 40 * math.sqrt(lam) + 40)
-            cdf = pdtr(np.arange(top), lam)
-            cdf[-1] = 1.0
-            cdfs.append(cdf)
-            x_lo = np.searchsorted(cdf, lo, side="right")
-            x_hi = np.searchsorted(cdf, hi, side="left")
-            table[lam] = np.where((x_lo == x_hi) & (x_lo < _POISSON_AMBIGUOUS), x_lo, _POISSON_AMBIGUOUS)
-        _POISSON_CACHE["tables"] = (table.reshape(-1), cdfs)
-    return _POISSON_CACHE["tables"]
+    lo = np.arange(65536) / 65536.0
+    hi = (np.arange(65536) + 1) / 65536.0
+    table = np.zeros((_POISSON_TABLE_MAX + 1, 65536), dtype=np.uint8)
+    cdfs = [np.ones(1)]
+    for lam in range(1, _POISSON_TABLE_MAX + 1):
+        top = int(lam + 40 * math.sqrt(lam) + 40)
+        cdf = pdtr(np.arange(top), lam)
+        cdf[-1] = 1.0
+        cdfs.append(cdf)
+        x_lo = np.searchsorted(cdf, lo, side="right")
+        x_hi = np.searchsorted(cdf, hi, side="left")
+        table[lam] = np.where((x_lo == x_hi) & (x_lo < _POISSON_AMBIGUOUS), x_lo, _POISSON_AMBIGUOUS)
+    return table.reshape(-1), cdfs
 
 
 def _poisson_weights(counts: np.ndarray, n_rep: int, rng: np.random.Generator) -> np.ndarray:
