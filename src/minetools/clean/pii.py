@@ -31,7 +31,10 @@ What is masked, in this order
    a role (客户…来电, 柜员…) or before a title (张先生, 王女士, 李经理). Outside a label a name is a
    surname from the list plus one or two common given-name characters, ending where a
    known word begins (来电, 反映, 态度 …); surnames that are everyday words (向, 高, 方 …)
-   are not taken on a title alone, so 向经理反映 stays.
+   are not taken on a title alone, so 向经理反映 stays. After 我叫, 名叫 or 我的名字 the name is
+   taken whatever word it makes (我叫方圆); a compound surname that is no word (宇文, 欧阳) needs
+   no cue; names jieba's tagger reads as persons are masked too (:mod:`~minetools.clean.pii_tagged`).
+7. **Repeats**: a name masked once in a text is masked wherever the same text repeats it.
 
 The rules (``resources/pii.yml``) are compiled in :mod:`minetools.clean.pii_rules`; the
 decisions are in :mod:`minetools.clean.pii_numbers` (steps 2–5) and
@@ -228,8 +231,8 @@ def _mask_share(texts: list, normalized: bool) -> tuple[list[str], dict[str, int
 
 def _masked_values(original: str, masked: str) -> list[tuple[str, str]]:
     """(placeholder, the text it replaced) for each placeholder of ``masked``, which is ``original``
-    with spans replaced: the pieces between placeholders are found in ``original`` in order.
-    Placeholders side by side are skipped (what each replaced cannot be told apart)."""
+    with spans replaced: the pieces between placeholders are found in ``original`` in order. It stops
+    at two placeholders side by side (where one value ends and the next begins cannot be told)."""
     parts = _PLACEHOLDER.split(masked)  # text, placeholder, text, placeholder, …, text
     if not original.startswith(parts[0]):
         return []
