@@ -326,6 +326,12 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> None:
     out = df.copy()
     out.columns = [_neutralise(str(c)) for c in out.columns]
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(_neutralise)
+        series = out[col]
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            text = series.astype("string")  # found with vectorised string tests; only those cells are rewritten
+            needs = (text.str.contains("[\x00\r]", regex=True, na=False)
+                     | text.str.startswith(_FORMULA_START, na=False)).to_numpy(dtype=bool)
+            if needs.any():
+                out[col] = [_neutralise(v) if n else v for v, n in zip(series.tolist(), needs)]
+                out[col] = out[col].astype(series.dtype)
     out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
