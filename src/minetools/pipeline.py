@@ -195,6 +195,7 @@ def _comparisons(df, analysed, keys, settings, meta, warnings) -> tuple[pd.DataF
 
 def _use_font(settings: Settings) -> None:
     from minetools import fonts
+
     try:
         fonts.set_font(settings.font)
     except ValueError as exc:

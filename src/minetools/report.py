@@ -278,12 +278,13 @@ def _methods(manifest, lang) -> list[str]:
 
 def _basis_zh(basis) -> str:
     """The Chinese measure of a run written before the manifest kept ``score_basis_zh``."""
-    from minetools.intensity import PROXY_LABEL_EN, PROXY_LABEL_ZH
+    from minetools.intensity import PROXY_LABEL_EN
+    from minetools.labels import score_basis
 
     if basis == PROXY_LABEL_EN:
-        return PROXY_LABEL_ZH
+        return score_basis(None, None, proxy=True)[1]
     if basis and basis.startswith("survey score"):
-        return "满意度调查评分（已换算为1–5分）"
+        return score_basis("1-5", None, proxy=False)[1]
     if basis and basis.startswith("share satisfied"):
         return "满意率（" + basis.split("(", 1)[1].split(")", 1)[0] + "），效应单位为百分点"
     return basis or "—"

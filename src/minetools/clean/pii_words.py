@@ -90,8 +90,9 @@ def label_name(m, s: bytes, r: Rules) -> list[Edit]:
         return name_edit(s, a, latin, r) if strong or " " in latin else []
     if cand.startswith(r.stop_after_label):
         return []
-    if m.group().decode().startswith(r.naming) and named_length(cand, r):  # 名叫马力, 我的名字李想、
-        return name_edit(s, a, cand[:named_length(cand, r)], r)
+    named = named_length(cand, r) if m.group().decode().startswith(r.naming) else 0
+    if named:  # 名叫马力, 我的名字李想、
+        return name_edit(s, a, cand[:named], r)
     sur = split_surname(cand, r)
     if sur:
         n = given_length(cand[sur:], r, strict=not strong, surname=cand[:sur])

@@ -19,9 +19,10 @@ def _topic_terms(components: np.ndarray, vocab: np.ndarray, n: int) -> list[list
 
 
 def _nmf(X, k: int, seed: int):
-    """NMF with ``k`` topics fitted on ``X``: the model and the document-topic weights. A topic model not fully converged after 400 iterations
-    still ranks the same top terms, and the proposals are for a person to read: sklearn's convergence
-    warning is not passed on to the user."""
+    """NMF with ``k`` topics fitted on ``X``: the model and the document-topic weights.
+
+    A topic model not fully converged after 400 iterations still ranks the same top terms, and the
+    proposals are for a person to read: sklearn's convergence warning is not passed on to the user."""
     from sklearn.decomposition import NMF
     from sklearn.exceptions import ConvergenceWarning
 
@@ -62,8 +63,7 @@ def discover_themes(tokens: Sequence[Sequence[str]], ids: Sequence, *, backgroun
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     columns = ["key", "label_zh", "label_en", "n", "top_terms", "example_ids", "stability"]
-    keep_tok = {t: keep_token(t) for t in {t for toks in tokens for t in toks}}  # each distinct token once
-    docs = [[t for t in toks if keep_tok[t]] for toks in tokens]
+    docs = [[t for t in toks if keep_token(t)] for toks in tokens]
     if background is not None and len(background):
         from collections import Counter
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ __all__ = ["top_terms", "keep_token"]
 _HAS_WORD_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 
 
+@lru_cache(maxsize=1 << 16)  # a corpus repeats its words: each distinct token is judged once
 def keep_token(tok: str) -> bool:
     if len(tok) < 2 or PLACEHOLDER_RE.fullmatch(tok):
         return False
@@ -59,8 +61,7 @@ def top_terms(tokens: Sequence[Sequence[str]], assigned, *, n: int = 10, min_cou
     if len(tokens) != member.shape[0]:
         raise ValueError(f"tokens has {len(tokens)} documents but assigned has {member.shape[0]}")
     result: dict[str, list[str]] = {k: [] for k in keys}
-    keep = {t: keep_token(t) for t in {t for doc in tokens for t in doc}}  # each distinct token decided once
-    docs = [[t for t in set(doc) if keep[t]] for doc in tokens]
+    docs = [[t for t in set(doc) if keep_token(t)] for doc in tokens]
     if not any(docs):
         return result
     cv = CountVectorizer(analyzer=identity, binary=True)
