@@ -23,7 +23,7 @@ import opencc
 import pandas as pd
 
 from minetools import clean
-from minetools.datasets import _DUP_PREFIXES, _DUP_SUFFIXES, make_complaints
+from minetools.datasets import RESUBMISSION_PREFIXES, RESUBMISSION_SUFFIXES, make_complaints
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -31,8 +31,8 @@ RESULTS = Path(__file__).parent / "results"
 def planted(texts: pd.Series) -> np.ndarray:
     """Rows carrying one of the generator's resubmission markers (Simplified or Traditional)."""
     s2t = opencc.OpenCC("s2t")
-    pre = tuple(_DUP_PREFIXES) + tuple(s2t.convert(p) for p in _DUP_PREFIXES)
-    suf = tuple(_DUP_SUFFIXES) + tuple(s2t.convert(p) for p in _DUP_SUFFIXES)
+    pre = tuple(RESUBMISSION_PREFIXES) + tuple(s2t.convert(p) for p in RESUBMISSION_PREFIXES)
+    suf = tuple(RESUBMISSION_SUFFIXES) + tuple(s2t.convert(p) for p in RESUBMISSION_SUFFIXES)
     stripped = texts.fillna("").str.strip()
     return (stripped.str.startswith(pre) | stripped.str.endswith(suf)).to_numpy()
 

@@ -8,7 +8,7 @@ import pytest
 
 from minetools import clean
 from minetools.cli import main
-from minetools.datasets import _DUP_PREFIXES, _DUP_SUFFIXES, load_sample
+from minetools.datasets import RESUBMISSION_PREFIXES, RESUBMISSION_SUFFIXES, load_sample
 
 BASE = "我上周三在人民路支行办理挂失补卡，等了整整两个小时，窗口只开了一个，保安还让我们别催。"
 OTHER = "信用卡年费没有提前通知就直接扣了三百元，打客服电话转了五次人工都没有解决，希望尽快退还。"
@@ -74,8 +74,8 @@ def test_result_is_deterministic_and_independent_of_chunking(monkeypatch):
 def test_planted_resubmissions_in_the_sample_are_found():
     sample = load_sample()["text"]
     s2t = opencc.OpenCC("s2t")
-    pre = tuple(_DUP_PREFIXES) + tuple(s2t.convert(p) for p in _DUP_PREFIXES)
-    suf = tuple(_DUP_SUFFIXES) + tuple(s2t.convert(p) for p in _DUP_SUFFIXES)
+    pre = tuple(RESUBMISSION_PREFIXES) + tuple(s2t.convert(p) for p in RESUBMISSION_PREFIXES)
+    suf = tuple(RESUBMISSION_SUFFIXES) + tuple(s2t.convert(p) for p in RESUBMISSION_SUFFIXES)
     stripped = sample.fillna("").str.strip()
     planted = stripped.str.startswith(pre) | stripped.str.endswith(suf)
     assert planted.sum() == 150
