@@ -540,10 +540,10 @@ def test_poisson_bootstrap_weights_follow_the_poisson_distribution():
     """Table-drawn weights (counts <= 32) and numpy-drawn ones (> 32) match Poisson(count)."""
     from scipy.stats import chisquare, poisson
 
-    from minetools.drivers import _poisson_weights
+    from minetools.drivers.bootstrap import poisson_weights
 
     counts = np.array([1, 1, 3, 32, 40])
-    W = _poisson_weights(counts, 200_000, np.random.default_rng(7))
+    W = poisson_weights(counts, 200_000, np.random.default_rng(7))
     assert W.shape == (5, 200_000)
     for row, lam in zip(W, counts):
         values = row.astype(int)
