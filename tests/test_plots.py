@@ -219,7 +219,7 @@ def test_drivers_leave_out_numeric_rows_and_mark_unranked_ones():
     plt.close(ax.figure)
     assert not any("办理时长" in t for t in ticks)
     assert "客服热线（样本少）" in ticks
-    assert matplotlib.colors.to_hex(bars["客服热线（样本少）"]) == plots._GREY
+    assert matplotlib.colors.to_hex(bars["客服热线（样本少）"]) == plots.style.GREY
     assert title.startswith("收费问题对满意度伤害最大")  # the unranked 客服热线 (-1.2) is not named
 
 
@@ -331,7 +331,7 @@ def test_wordcloud_never_shows_personal_data():
     assert not any(MOBILE in t for t in texts)
     assert any("[手机号]" in t for t in texts)  # the example is shown, masked
     assert any("…" in t for t in texts)  # and shortened
-    freqs = plots._frequencies(TOKENS)
+    freqs = plots.clouds.cloud_frequencies(TOKENS)
     assert MOBILE not in freqs and "等了" in freqs
 
 
@@ -400,7 +400,7 @@ def flat(title: str) -> str:
 
 
 def _worst_driver(table):
-    rows = plots._driver_rows(table)
+    rows = plots.drivers.chartable_drivers(table)
     return rows[rows["ranked"]].sort_values("effect").iloc[0]
 
 
@@ -722,14 +722,14 @@ def test_long_english_titles_wrap_at_spaces_and_fit_the_figure(tables):
 def test_english_wrapping_never_splits_a_word_and_chinese_wrapping_is_unchanged():
     text = "Satisfaction fell by 0.28 points, mainly because of “Fees and charges” becoming more common"
     for avail in (80, 150, 300):
-        wrapped = plots._wrap_words(text, avail, 12)
+        wrapped = plots.style.wrap_words(text, avail, 12)
         assert wrapped.replace("\n", " ") == text
-        assert all(plots._measured_width(line, 12) <= avail for line in wrapped.split("\n"))
+        assert all(plots.style.measured_width(line, 12) <= avail for line in wrapped.split("\n"))
     # a run of Chinese data longer than a line is the one thing broken inside
-    assert plots._wrap_words("Words: " + "排队" * 20, 100, 12).replace("\n", "").replace(" ", "") == \
+    assert plots.style.wrap_words("Words: " + "排队" * 20, 100, 12).replace("\n", "").replace(" ", "") == \
         "Words:" + "排队" * 20
     fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
-    plots._fit_title(ax, "收费问题对满意度伤害最大：出现时满意度低0.91分，其次是服务态度和排队等候")
+    plots.style.fit_title(ax, "收费问题对满意度伤害最大：出现时满意度低0.91分，其次是服务态度和排队等候")
     assert "\n" in ax.get_title(loc="left")
     assert ax.get_title(loc="left").replace("\n", "") == "收费问题对满意度伤害最大：出现时满意度低0.91分，其次是服务态度和排队等候"
     plt.close(fig)
