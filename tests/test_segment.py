@@ -16,7 +16,6 @@ from minetools.segment import (
     PLACEHOLDERS,
     ResourceError,
     Segmenter,
-    _resource,
     keywords,
     kwic,
     load_synonyms,
@@ -24,6 +23,7 @@ from minetools.segment import (
     load_word_list,
     word_frequencies,
 )
+from minetools.segment.resources import bundled_resource
 
 #: 120 domain terms that must never be split (products, roles, processes, fees, complaints).
 DOMAIN_TERMS = [
@@ -69,7 +69,7 @@ def seg_trad():
 
 
 def test_at_least_100_domain_terms_are_checked_and_all_are_in_the_bundled_dictionary():
-    bundled = {w for w, _, _ in load_user_dict(_resource("bank_dict.txt"))}
+    bundled = {w for w, _, _ in load_user_dict(bundled_resource("bank_dict.txt"))}
     assert len(set(DOMAIN_TERMS)) >= 100
     assert set(DOMAIN_TERMS) <= bundled
     assert len(bundled) >= 600
@@ -86,9 +86,9 @@ def test_domain_terms_are_never_split_in_simplified_or_traditional(seg, seg_trad
 
 
 def test_bundled_resources_are_simplified_and_consistent():
-    words = {w for w, _, _ in load_user_dict(_resource("bank_dict.txt"))}
-    stop = load_word_list(_resource("stopwords.txt"))
-    syn = load_synonyms(_resource("synonyms.tsv"))
+    words = {w for w, _, _ in load_user_dict(bundled_resource("bank_dict.txt"))}
+    stop = load_word_list(bundled_resource("stopwords.txt"))
+    syn = load_synonyms(bundled_resource("synonyms.tsv"))
     every = words | stop | set(syn) | set(syn.values())
     assert [w for w in every if to_simplified(w) != w] == []
     assert not ({"不", "没", "没有", "未", "无", "别", "很", "太"} & stop)  # negation and intensity kept
