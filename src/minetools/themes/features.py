@@ -193,3 +193,36 @@ def prune_private(vec, X):
     vec.idf_ = idf
     X = X[:, np.flatnonzero(keep)]
     return normalize(X, norm=vec.norm, copy=False) if vec.norm else X
+
+
+def as_texts(texts) -> tuple[list[str], pd.Index | None]:
+    """Normalise input to a list of str (None/NaN → ""), keeping a Series index."""
+    index = None
+    if isinstance(texts, str):
+        texts = [texts]
+    elif isinstance(texts, pd.DataFrame):
+        raise TypeError("texts must be an iterable of strings (pass a column, not a DataFrame)")
+    elif isinstance(texts, pd.Series):
+        index = texts.index
+        texts = texts.tolist()
+    out = []
+    for t in texts:
+        if t is None or (isinstance(t, float) and np.isnan(t)) or t is pd.NA:
+            out.append("")
+        else:
+            out.append(str(t))
+    return out, index
+
+
+def label_matrix(labels, keys, n: int) -> np.ndarray:
+    """Human labels as a 0/1 int8 matrix over ``keys`` (a DataFrame with those columns, or an array)."""
+    if isinstance(labels, pd.DataFrame):
+        missing = [k for k in keys if k not in labels.columns]
+        if missing:
+            raise ValueError(f"labels is missing theme columns {missing}")
+        Y = labels[keys].to_numpy()
+    else:
+        Y = np.asarray(labels)
+    if Y.shape != (n, len(keys)):
+        raise ValueError(f"labels must have shape ({n}, {len(keys)}), got {Y.shape}")
+    return (Y.astype(float) > 0.5).astype(np.int8)

@@ -41,7 +41,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from minetools.taxonomy import MASK_CHAR, Taxonomy, load_taxonomy
-from minetools.themes.features import FastTfidf, WordNgrams, prep_chars, prune_private
+from minetools.themes.features import FastTfidf, WordNgrams, as_texts, label_matrix, prep_chars, prune_private
 from minetools.themes.terms import top_terms
 from minetools.themes.thresholds import calibrated, choose_thresholds, folds
 
@@ -59,27 +59,7 @@ _CJK_OR_ALNUM = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 def _score_slice(bounds, model, texts, tokens):
     lo, hi = bounds
-    return model._scores(texts[lo:hi], None if tokens is None else tokens[lo:hi])[0]
-
-
-def _as_texts(texts) -> tuple[list[str], pd.Index | None]:
-    """Normalise input to a list of str (None/NaN → ""), keeping a Series index."""
-    index = None
-    if isinstance(texts, str):
-        texts = [texts]
-    elif isinstance(texts, pd.DataFrame):
-        raise TypeError("texts must be an iterable of strings (pass a column, not a DataFrame)")
-    elif isinstance(texts, pd.Series):
-        index = texts.index
-        texts = texts.tolist()
-    out = []
-    for t in texts:
-        if t is None or (isinstance(t, float) and np.isnan(t)) or t is pd.NA:
-            out.append("")
-        else:
-            out.append(str(t))
-    return out, index
-
+    return model.score_parts(texts[lo:hi], None if tokens is None else tokens[lo:hi])[0]
 
 
 def _default_segmenter():
@@ -89,20 +69,6 @@ def _default_segmenter():
         warnings.warn("minetools.segment is unavailable; using character n-grams only", RuntimeWarning)
         return None
     return Segmenter()
-
-
-def _targets(labels, keys, n: int) -> np.ndarray:
-    """Human labels as a 0/1 int8 matrix over ``keys`` (a DataFrame with those columns, or an array)."""
-    if isinstance(labels, pd.DataFrame):
-        missing = [k for k in keys if k not in labels.columns]
-        if missing:
-            raise ValueError(f"labels is missing theme columns {missing}")
-        Y = labels[keys].to_numpy()
-    else:
-        Y = np.asarray(labels)
-    if Y.shape != (n, len(keys)):
-        raise ValueError(f"labels must have shape ({n}, {len(keys)}), got {Y.shape}")
-    return (Y.astype(float) > 0.5).astype(np.int8)
 
 
 class ThemeModel(BaseEstimator):
@@ -227,7 +193,7 @@ class ThemeModel(BaseEstimator):
     def rule_matrix(self, texts) -> pd.DataFrame:
         """0/1 DataFrame of taxonomy rule hits (works before fitting)."""
         tax = self.taxonomy_ if hasattr(self, "taxonomy_") else self._resolve_taxonomy()
-        texts, index = _as_texts(texts)
+        texts, index = as_texts(texts)
         R = self._rules(tax, texts)
         return pd.DataFrame(R.astype(np.int8), columns=tax.keys, index=index)
 
@@ -326,14 +292,14 @@ class ThemeModel(BaseEstimator):
         self._check_params()
         tax = self._resolve_taxonomy()
         keys = tax.keys
-        texts, _ = _as_texts(texts)
+        texts, _ = as_texts(texts)
         n = len(texts)
         if n == 0:
             raise ValueError("fit needs at least one text")
 
         R = self._rules(tax, texts)
         gold = labels is not None
-        Y = _targets(labels, keys, n) if gold else R.astype(np.int8)
+        Y = label_matrix(labels, keys, n) if gold else R.astype(np.int8)
 
         self._new_vectorizers(n)
         X = self._features(texts, fit=True)
@@ -423,13 +389,15 @@ class ThemeModel(BaseEstimator):
         high = m + (P - t) / np.maximum(1.0 - t, 1e-9) * (1.0 - m)
         return np.clip(np.where(P < t, low, high), 0.0, 1.0)
 
-    def _decide(self, S: np.ndarray) -> np.ndarray:
-        """Assigned or not: each theme's own threshold on a calibrated score, else ``min_score``."""
+    def decide_scores(self, S: np.ndarray) -> np.ndarray:
+        """(Array form of :meth:`decide`.) Assigned or not: each theme's own threshold on a calibrated score, else ``min_score``."""
         if getattr(self, "calibration_", None) is not None:
             return S >= self.thresholds_.to_numpy()
         return S >= self.min_score
 
-    def _scores(self, texts: list[str], tokens=None):
+    def score_parts(self, texts: list[str], tokens=None):
+        """Scores ``S``, classifier probabilities ``P``, rule hits ``R`` and the feature matrix ``X`` of ``texts``
+        (lists in, arrays out; :meth:`predict_proba` is the table form)."""
         X = self._features(texts, tokens=tokens)
         P = self._classifier_proba(X)
         R, E = self._rules(self.taxonomy_, texts, with_excludes=True)
@@ -455,7 +423,7 @@ class ThemeModel(BaseEstimator):
         (``segmenter_.config_hash()``), one token list per text; they are then not segmented again.
         """
         self._check_fitted()
-        texts, index = _as_texts(texts)
+        texts, index = as_texts(texts)
         if not texts:
             return pd.DataFrame(np.zeros((0, len(self.keys_))), columns=self.keys_)
         if tokens is not None and len(tokens) != len(texts):
@@ -469,7 +437,7 @@ class ThemeModel(BaseEstimator):
         from minetools.taxonomy import FAST_RULES_MIN_TEXTS, hyperscan_engine
 
         if len(texts) < PARALLEL_MIN_TEXTS:
-            return self._scores(texts, tokens)[0]
+            return self.score_parts(texts, tokens)[0]
         hyperscan_engine(self.taxonomy_)  # compiled once here, inherited by the workers
         self._fast("char"), self.word_vec_ is not None and self._fast("word")
         size = max(FAST_RULES_MIN_TEXTS, -(-len(texts) // 8))
@@ -478,7 +446,8 @@ class ThemeModel(BaseEstimator):
 
     def decide(self, proba: pd.DataFrame) -> pd.DataFrame:
         """0/1 theme indicators from the scores :meth:`predict_proba` gave (each theme's threshold)."""
-        return pd.DataFrame(self._decide(proba.to_numpy()).astype(np.int8), columns=proba.columns, index=proba.index)
+        return pd.DataFrame(self.decide_scores(proba.to_numpy()).astype(np.int8), columns=proba.columns,
+                            index=proba.index)
 
     def predict(self, texts) -> pd.DataFrame:
         """0/1 theme indicators (columns = theme keys)."""
@@ -488,7 +457,7 @@ class ThemeModel(BaseEstimator):
         """Theme keys per text, highest score first; ``["other"]`` when none applies."""
         proba = self.predict_proba(texts)
         S = proba.to_numpy()
-        D = self._decide(S)
+        D = self.decide_scores(S)
         out = []
         for row, chosen in zip(S, D):
             idx = [j for j in np.argsort(-row, kind="stable") if chosen[j]]
@@ -497,34 +466,10 @@ class ThemeModel(BaseEstimator):
 
     def explain(self, text: str, *, n_terms: int = 5) -> dict[str, dict[str, Any]]:
         """Per-theme evidence for one text: score, rule hits and top n-gram contributions."""
+        from minetools.themes.explain import explain
+
         self._check_fitted()
-        if not isinstance(text, str):
-            raise TypeError("explain takes a single text (str)")
-        S, P, R, X = self._scores([text])
-        x = X.tocsr()
-        idx, vals = x.indices, x.data
-        coef = self.coef_[:, idx]
-        out = {}
-        for j, key in enumerate(self.keys_):
-            th = self.taxonomy_.get(key)
-            ev = th.matches(text)
-            contrib = coef[j] * vals
-            order = np.argsort(-contrib, kind="stable")
-            terms = [(str(self.feature_names_[idx[i]]), round(float(contrib[i]), 4))
-                     for i in order[:n_terms] if contrib[i] > 0]
-            out[key] = {
-                "label": th.label_zh,
-                "score": float(S[0, j]),
-                "assigned": bool(self._decide(S)[0, j]),
-                "rule_hit": bool(R[0, j]),
-                "seed_terms": ev["seed_terms"],
-                "patterns": ev["patterns"],
-                "excluded": ev["excluded"],
-                "classifier_proba": float(P[0, j]),
-                "threshold": float(self.thresholds_.iloc[j]),
-                "top_terms": terms,
-            }
-        return out
+        return explain(self, text, n_terms=n_terms)
 
     top_terms = staticmethod(top_terms)
 
@@ -541,7 +486,6 @@ class ThemeModel(BaseEstimator):
         from minetools.themes.store import load_model
 
         return load_model(directory, cls)
-
 
 
 def default_model() -> ThemeModel:
