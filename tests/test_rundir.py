@@ -34,7 +34,7 @@ def test_an_output_path_that_cannot_be_a_folder_is_refused_before_reading(tmp_pa
     out = make_out(tmp_path)
     assert main(["run", str(small_csv), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert message in err and "[1/7]" not in err and "Traceback" not in err  # nothing was read or analysed
+    assert message in err and "[1/8]" not in err and "Traceback" not in err  # nothing was read or analysed
     assert (tmp_path / ("out.txt" if "file" in message and "below" not in message else "file.txt")).read_text() == \
         "keep me"
 
@@ -94,11 +94,11 @@ def test_a_run_that_fails_half_way_leaves_the_last_good_run_whole(tmp_path, smal
     out = tmp_path / "run"
     assert main(["run", str(small_csv), "--out", str(out), "--quiet", "--tables-only"]) == 0
     good = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    import minetools.pipeline as pipeline
+    import minetools.stages as stages
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(pipeline, "_write_tables", broken)
+    monkeypatch.setattr(stages, "write_tables", broken)
     assert main(["run", str(small_csv), "--out", str(out), "--quiet", "--tables-only"]) == 1
     assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()} == good
 
@@ -111,7 +111,7 @@ def test_a_killed_run_leaves_the_last_good_run_and_the_next_run_cleans_up(tmp_pa
     proc = subprocess.Popen([sys.executable, "-m", "minetools.cli", "run", str(small_csv), "--out", str(out)],
                             stderr=subprocess.PIPE, text=True, env=env)
     for line in proc.stderr:  # kill it while it analyses, once the staging folder exists
-        if "[3/7]" in line:
+        if "[3/8]" in line:
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -17,7 +17,6 @@ MODULE_LINES, FUNCTION_LINES = 500, 80
 
 #: what was over a limit when this check was written (issue 15 takes these apart): name -> lines then
 OVER_LIMIT = {
-    "minetools/pipeline.py": 521,
     "minetools.report.key_findings": 81,
 }
 

@@ -1,0 +1,322 @@
+"""The stages of a run, in order, and the runner that executes any stretch of them.
+
+:data:`STAGES` is the one list of stages: read → clean → segment → themes → summarise → drivers → figures →
+write.  Each stage is a function of the :class:`RunState` that reads the tables earlier stages left there and
+adds its own (``clean`` adds the complaint table, ``themes`` its theme columns, ``drivers`` the driver tables
+…); the work itself is done by functions of tables (:func:`minetools.clean.table.prepare`,
+:func:`assign_themes`, :mod:`minetools.summaries`, …).  :func:`run_stages` runs the named stages in list order
+with one progress line and one timing each, so ``run`` runs them all, ``evaluate`` stops after ``themes`` and
+recomputing the drivers of a run directory starts and stops at ``drivers``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from minetools import io, report, rundir, summaries
+from minetools.clean.pii_columns import scrub_frame, scrub_json
+from minetools.clean.table import ANALYSED, ASSIGNED, STATUSES, prepare
+from minetools.config import Settings
+from minetools.model_choice import make_segmenter, theme_model_choice
+from minetools.segment import Segmenter
+from minetools.taxonomy import load_taxonomy
+from minetools.themes import ThemeModel, labels_frame
+
+
+class Progress:
+    """Prints one line per stage with its duration (to stderr), and keeps the timings."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled, self.i, self.timings = total, enabled, 0, {}
+
+    def start(self, name: str) -> float:
+        self.i += 1
+        if self.enabled:
+            print(f"[{self.i}/{self.total}] {name}", end="", file=sys.stderr, flush=True)
+        return time.perf_counter()
+
+    def detail(self, text: str) -> None:
+        if self.enabled:
+            print(f"{' ' + text if text else ''} …", end="", file=sys.stderr, flush=True)
+
+    def done(self, name: str, t0: float, failed: bool) -> None:
+        dt = time.perf_counter() - t0
+        self.timings[name] = round(dt, 3)
+        if self.enabled:
+            print(" failed" if failed else f" {dt:.1f} s", file=sys.stderr, flush=True)
+
+
+@dataclass
+class RunState:
+    """What flows between the stages: the settings, and each stage's tables (None until it ran)."""
+
+    settings: Settings
+    input_path: Path | None = None
+    key: bytes | None = None  # pseudonym key (None: evaluation, nothing is written)
+    given_model: object = None  # a ThemeModel or a model folder to apply, or None to choose one
+    progress: Progress = field(default_factory=lambda: Progress(len(STAGES), False))
+    raw: pd.DataFrame | None = None  # read
+    df: pd.DataFrame | None = None  # clean (and the columns of later stages)
+    privacy: dict | None = None
+    parsing: dict | None = None
+    analysed: np.ndarray | None = None  # rows counted in statistics
+    texts: pd.Series | None = None  # the cleaned texts the model sees
+    tokens: list | None = None  # segment: tokens of every row ([] where not segmented)
+    segmenter: Segmenter | None = None
+    model: ThemeModel | None = None  # themes
+    model_info: dict | None = None  # adapted_to_input, fitted_on, source, reason
+    taxonomy: object = None
+    keys: list | None = None
+    themes: pd.DataFrame | None = None  # summarise
+    driver_table: pd.DataFrame | None = None  # drivers
+    driver_meta: dict | None = None
+    segments_table: pd.DataFrame | None = None
+    change_table: pd.DataFrame | None = None
+    warnings: list = field(default_factory=list)
+    writer: rundir.RunWriter | None = None  # figures and write: the staging folder
+    manifest: dict | None = None
+    t_start: float = field(default_factory=time.perf_counter)
+
+    def choose_model(self) -> tuple:
+        """The model to apply (None: fit one on the input) and why; decided once, at the themes stage."""
+        if self.model_info is None:
+            model, adapted, reason, source = theme_model_choice(self.given_model, self.settings,
+                                                                int(self.analysed.sum()))
+            self.model = model
+            self.model_info = {"adapted_to_input": adapted, "source": source, "reason": reason}
+        return self.model, self.model_info
+
+
+def read(s: RunState) -> None:
+    cfg = s.settings
+    s.raw = io.read_complaints(s.input_path, text_col=cfg.text_col, score_col=cfg.score_col, date_col=cfg.date_col,
+                               sheet=cfg.sheet, encoding=cfg.encoding)
+
+
+def clean(s: RunState) -> None:
+    s.df, s.privacy, s.parsing = prepare(s.raw, s.settings, key=s.key)
+    s.analysed = s.df["status"].isin(ANALYSED).to_numpy()
+    s.texts = s.df["text_clean"].fillna("").str.slice(0, s.settings.max_chars)
+
+
+def segment(s: RunState) -> None:
+    s.segmenter = make_segmenter(s.settings)
+    idx = np.flatnonzero(s.df["status"].isin(ASSIGNED).to_numpy())
+    s.tokens = segment_rows(s.df, s.texts, idx, s.segmenter)
+
+
+def themes(s: RunState) -> None:
+    model, info = s.choose_model()
+    s.taxonomy = model.taxonomy_ if model is not None else load_taxonomy(s.settings.taxonomy)
+    s.keys = list(s.taxonomy.keys)
+    segmenter = s.segmenter or make_segmenter(s.settings)
+    if model is None:
+        model = ThemeModel(s.taxonomy, segmenter=segmenter, random_state=s.settings.seed)
+        gold = gold_labels(s.raw, s.settings.labels_col, s.keys, s.input_path)[s.analysed] \
+            if s.settings.labels_col else None
+        model.fit(s.texts[s.analysed].tolist(), gold)
+        s.model = model
+    info["fitted_on"] = int(model.n_train_)
+    same = s.tokens is not None and model.segmenter_ is not None and \
+        model.segmenter_.config_hash() == segmenter.config_hash()
+    idx = np.flatnonzero(s.df["status"].isin(ASSIGNED).to_numpy())
+    assign_themes(s.df, model, s.texts, idx, s.tokens if same else None)
+
+
+def summarise(s: RunState) -> None:
+    s.themes = summaries.themes_table(s.df, s.analysed, s.taxonomy, s.tokens, s.settings.seed)
+
+
+def drivers(s: RunState) -> None:
+    s.driver_table, s.driver_meta = summaries.drivers_table(s.df, s.analysed, s.keys, s.settings, s.warnings)
+    s.segments_table, s.change_table = summaries.comparisons(s.df, s.analysed, s.keys, s.settings, s.driver_meta,
+                                                             s.warnings)
+
+
+def figures(s: RunState) -> None:
+    for lang in rundir.FIGURE_LANGS if s.settings.render else ():
+        if lang == "zh" or lang == s.settings.report_lang:
+            from minetools.figures import draw_run_figures  # matplotlib only when charts are drawn
+            draw_run_figures(rundir.figures_dir(s.writer.root, lang), s.df, s.analysed, s.themes, s.driver_table,
+                             s.segments_table, s.change_table, s.keys, s.settings, lang=lang)
+
+
+def write(s: RunState) -> None:
+    """The tables, the model, the manifest and the report into the staging folder, then swapped into place."""
+    writer = s.writer
+    write_tables(writer, s)
+    s.model.save(writer.path(rundir.MODEL_DIR))
+    s.manifest = manifest(s)
+    rundir.write_manifest(writer.root, s.manifest)
+    if s.settings.render:
+        report.write_report(writer.root, lang=s.settings.report_lang, redraw=False)
+    s.manifest["timings_s"]["total"] = round(time.perf_counter() - s.t_start, 3)
+    writer.commit(s.manifest)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    step: Callable[[RunState], None]
+    detail: Callable[[RunState], str]
+
+
+def _themes_detail(s: RunState) -> str:
+    model, info = s.choose_model()
+    return "fit and assign" if model is None else f"assign with the {info['source']}"
+
+
+def _figures_detail(s: RunState) -> str:
+    if not s.settings.render:
+        return "skipped (tables only; draw them with 'minetools report')"
+    return "zh + en" if s.settings.report_lang == "en" else ""
+
+
+#: The order of a run, the one place it is written.
+STAGES: tuple[Stage, ...] = (
+    Stage("read", read, lambda s: str(s.input_path)),
+    Stage("clean", clean, lambda s: f"{len(s.raw):,} rows"),
+    Stage("segment", segment, lambda s: f"{int(s.df['status'].isin(ASSIGNED).sum()):,} texts"),
+    Stage("themes", themes, _themes_detail),
+    Stage("summarise", summarise, lambda s: "theme table and proposed themes"),
+    Stage("drivers", drivers, lambda s: f"{int(s.analysed.sum()):,} complaints"),
+    Stage("figures", figures, _figures_detail),
+    Stage("write", write, lambda s: str(s.writer.out)),
+)
+STAGE_NAMES = tuple(stage.name for stage in STAGES)
+
+
+def run_stages(state: RunState, names: Sequence[str] | None = None) -> RunState:
+    """Run the stages ``names`` (all by default) in the order of :data:`STAGES` on ``state``."""
+    wanted = list(STAGE_NAMES if names is None else names)
+    unknown = [n for n in wanted if n not in STAGE_NAMES]
+    if unknown:
+        raise ValueError(f"unknown stage(s) {unknown}; the stages are {', '.join(STAGE_NAMES)}")
+    for stage in STAGES:
+        if stage.name not in wanted:
+            continue
+        t0 = state.progress.start(stage.name)
+        failed = True
+        try:
+            state.progress.detail(stage.detail(state))
+            stage.step(state)
+            failed = False
+        finally:
+            state.progress.done(stage.name, t0, failed)
+    return state
+
+
+def assign_themes(df: pd.DataFrame, model: ThemeModel, texts: pd.Series, idx: np.ndarray, tokens=None) -> None:
+    """Write ``theme_<key>``, ``score_<key>``, ``themes`` for rows ``idx`` (others get none); ``tokens`` reused."""
+    keys = list(model.keys_)
+    scores = model.predict_proba(texts.iloc[idx].tolist(), tokens=None if tokens is None else [tokens[i] for i in idx])
+    flags = model.decide(scores)
+    for key in keys:
+        df[f"theme_{key}"] = 0
+        df[f"score_{key}"] = np.nan
+        df.loc[idx, f"theme_{key}"] = flags[key].to_numpy().astype(int)
+        df.loc[idx, f"score_{key}"] = scores[key].to_numpy()
+    theme_lists = [[] for _ in range(len(df))]
+    flag_matrix = flags[keys].to_numpy()
+    for row, i in enumerate(idx):
+        theme_lists[i] = [k for k, f in zip(keys, flag_matrix[row]) if f] or ["other"]
+    df["themes"] = pd.Series(theme_lists, dtype=object)
+
+
+def segment_rows(df: pd.DataFrame, texts: pd.Series, idx: np.ndarray, segmenter: Segmenter) -> list[list[str]]:
+    """Tokens of rows ``idx`` (``[]`` for the others), also written to ``df["tokens"]``."""
+    tokens = [[] for _ in range(len(df))]
+    for i, toks in zip(idx, segmenter.segment(texts.iloc[idx].tolist())):
+        tokens[i] = toks
+    df["tokens"] = pd.Series(tokens, dtype=object)
+    return tokens
+
+
+def gold_labels(raw: pd.DataFrame, column: str, keys, input_path) -> pd.DataFrame:
+    """0/1 theme matrix from a column of human labels (empty = none of the themes)."""
+    if column not in raw.columns:
+        raise io.InputError(f"Labels column {column!r} is not in {input_path}. "
+                            f"Columns found: {', '.join(map(str, raw.columns))}.")
+    try:
+        return labels_frame(raw[column].reset_index(drop=True), keys)
+    except ValueError as exc:
+        raise io.InputError(f"{input_path}, column {column!r}: {exc}") from None
+
+
+def write_tables(writer: rundir.RunWriter, s: RunState) -> None:
+    """complaints.parquet/.csv and the summary tables, every string checked once more for personal data."""
+    safe = {c for c, t in s.privacy["columns"].items()
+            if t["treatment"] in ("kept", "pseudonymised", "masked", "unchanged")}  # each decided on in prepare
+    safe |= {"text_clean", "tokens", "themes"}  # masked twice already; lists of tokens of text_clean
+    complaints = scrub_frame(s.df, skip=safe)
+    complaints.to_parquet(writer.path(rundir.COMPLAINTS_PARQUET), index=False)
+    csv_frame = complaints.drop(columns=["tokens"] + [f"score_{k}" for k in s.keys])
+    csv_frame["themes"] = ["|".join(t) for t in complaints["themes"]]
+    io.write_csv(csv_frame, writer.path(rundir.COMPLAINTS_CSV))
+    for name, table in ((rundir.THEMES_CSV, s.themes), (rundir.DRIVERS_CSV, s.driver_table),
+                        (rundir.SEGMENTS_CSV, s.segments_table), (rundir.CHANGE_CSV, s.change_table)):
+        if table is not None:
+            io.write_csv(scrub_frame(table), writer.path(name))
+
+
+def _file_hash(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version()}
+    for pkg in ("minetools", "pandas", "numpy", "scikit-learn", "statsmodels", "jieba", "rjieba",
+                "opencc", "matplotlib", "wordcloud"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def manifest(s: RunState) -> dict:
+    """manifest.json: versions, settings, hashes, row accounting, privacy, timings (every string checked)."""
+    df, raw = s.df, s.raw
+    counts = df["status"].value_counts().reindex(list(STATUSES), fill_value=0)
+    source = {k: v for k, v in raw.attrs["minetools"].items() if k != "row_problems"}
+    problems = raw.attrs["minetools"].get("row_problems", {})
+    info = s.model_info
+    out = {
+        "minetools_version": _versions()["minetools"],
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "command": " ".join(sys.argv),
+        "input": {**source, "sha256": _file_hash(s.input_path), "rows": len(df),
+                  "records_invalid": len(problems.get("invalid", {})), "records_repaired": len(problems.get("notes", {})),
+                  "nul_bytes_removed": problems.get("removed_nul", 0)},
+        "settings": s.settings.to_dict(),
+        "versions": _versions(),
+        "hashes": {"taxonomy": s.taxonomy.hash, "model": s.model.model_hash_,
+                   "bank_dict": _file_hash(Path(__file__).parent / "resources" / "bank_dict.txt")},
+        "theme_model": {"adapted_to_input": info["adapted_to_input"], "fitted_on": info["fitted_on"],
+                        "source": info["source"], "reason": info["reason"]},
+        "seed": s.settings.seed,
+        "rows": {"input": len(df), **{k: int(v) for k, v in counts.items()}, "balanced": int(counts.sum()) == len(df)},
+        "pii_masked": s.privacy["masked"],
+        "privacy": {"columns": s.privacy["columns"], "renamed_input_columns": s.privacy["renamed"],
+                    "pseudonym_key_id": hashlib.sha256(s.key).hexdigest()[:12]},
+        "duplicates": {"exact": int(df["status_reason"].str.startswith("same text as").fillna(False).sum()),
+                       "near": int(df["status_reason"].str.startswith("near-duplicate of").fillna(False).sum()),
+                       "threshold": s.settings.dup_threshold},
+        "parsing": s.parsing,
+        "drivers": summaries.drivers_meta(s.driver_meta, s.change_table),
+        "warnings": s.warnings,
+        "driver_warnings": list(s.warnings),
+        "timings_s": s.progress.timings,
+        "columns": df.drop(columns=["tokens", "themes"]).columns.tolist(),
+    }
+    return scrub_json(out)
