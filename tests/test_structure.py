@@ -16,9 +16,7 @@ PACKAGE = SRC / "minetools"
 MODULE_LINES, FUNCTION_LINES = 500, 80
 
 #: what was over a limit when this check was written (issue 15 takes these apart): name -> lines then
-OVER_LIMIT = {
-    "minetools.report.key_findings": 81,
-}
+OVER_LIMIT: dict[str, int] = {}
 
 
 def _modules() -> dict[str, Path]:

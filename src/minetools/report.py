@@ -130,6 +130,18 @@ def key_findings(themes: pd.DataFrame, drivers: pd.DataFrame, *, lang: str = "zh
                     "detail": (f"控制其他主题、网点、渠道和月份后，出现此问题时满意度低{-hurt['effect']:.2f}{unit}"
                                f"（95%置信区间 {lo:.2f}～{hi:.2f}{unit}），虽只占{hurt['prevalence']:.0%}。"),
                 })
+    findings += _most_common(themes, drivers, labels, binary=binary, en=en)
+    seen, unique = set(), []
+    for f in findings:
+        if f["headline"] not in seen:
+            seen.add(f["headline"])
+            unique.append(f)
+    return unique[:3]
+
+
+def _most_common(themes: pd.DataFrame, drivers: pd.DataFrame, labels: dict, *, binary: bool, en: bool) -> list[dict]:
+    """The finding about the most frequent taxonomy theme (none when no theme was counted)."""
+    findings: list[dict] = []
     counted = themes[~themes["key"].isin(["other"]) & (themes.get("status", "taxonomy") != "proposed")]
     counted = counted.sort_values("n", ascending=False)
     if not counted.empty:
@@ -152,12 +164,7 @@ def key_findings(themes: pd.DataFrame, drivers: pd.DataFrame, *, lang: str = "zh
                 "headline": f"最常见的问题是「{name}」",
                 "detail": f"{top['share']:.0%}的有效投诉提到它（{int(top['n']):,}件）{tail}。常见说法：{top['top_terms'] or '—'}。",
             })
-    seen, unique = set(), []
-    for f in findings:
-        if f["headline"] not in seen:
-            seen.add(f["headline"])
-            unique.append(f)
-    return unique[:3]
+    return findings
 
 
 def _img(path: Path) -> str:
