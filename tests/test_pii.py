@@ -276,6 +276,28 @@ def test_addresses_numbers_and_ids_written_with_spaces_or_spelled_out(text_in, t
     assert mask_pii(text_in) == text_out
 
 
+@pytest.mark.parametrize("text_in, text_out", [
+    ("军官证号北字第3051762号，柜员说不能开户", "军官证号[证件号]，柜员说不能开户"),
+    ("证件：海字第O4l2239号", "证件：[证件号]"),
+    ("你记一下手机 幺三七 洞幺八八 九二洞五 谢谢", "你记一下手机 [手机号] 谢谢"),
+    ("邮箱是 zhao min nine nine at one two six dot com 对", "邮箱是 [邮箱] 对"),
+    ("邮箱 t a n g 点 w 艾特 一二六 点 com", "邮箱 [邮箱]"),
+    ("住址：徐汇区宜山路7l5弄3号4O1室", "住址：[地址]"),
+    ("通行证 号码 H8O2l7735 已过期", "通行证 号码 [证件号] 已过期"),
+    ("我跟我老婆孙丽娟去的，丽娟当时就哭了", "我跟我老婆[姓名]去的，[姓名]当时就哭了"),
+    ("投诉人反映其配偶邓桂芳名下的存折被冻结", "投诉人反映其配偶[姓名]名下的存折被冻结"),
+])
+def test_spoken_scanned_and_officer_card_values(text_in, text_out):
+    """Speech-to-text (幺/洞 digits, at/艾特 and dot/点 e-mails), OCR letters in short address numbers, military
+    officers' cards, a spouse after 其配偶 and a given name repeated after the full name."""
+    assert mask_pii(text_in) == text_out
+
+
+@pytest.mark.parametrize("text", ["银保监消保字第12号文件", "型号A1O2的机器", "共3O人排队", "一家人去吃饭 at 五点"])
+def test_look_alikes_of_the_spoken_and_scanned_forms_stay(text):
+    assert mask_pii(text) == normalize_text(text)
+
+
 def test_masking_on_every_core_gives_what_one_process_gives(monkeypatch):
     import minetools.clean.pii as pii
 

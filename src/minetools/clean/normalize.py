@@ -112,7 +112,8 @@ _SPACED_HAN = re.compile(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff](?: [\u4e00-\u9fff
 #: runs of letters and digits in groups (one space or dash between), and, inside one, a group of digits
 #: with O/o/I/l touching them: an OCR or a hurried typist put letters for digits (l38OOl26695)
 _ALNUM_RUN = re.compile(r"[0-9A-Za-z]+(?:[ -][0-9A-Za-z]+)*")
-_OCR_GROUP = re.compile(r"(?<![0-9A-Za-z])(?=[0-9OoIl]*(?:[OoIl][0-9]|[0-9][OoIl]))[0-9OoIl]+(?![0-9A-Za-z])")
+_OCR_GROUP = re.compile(r"(?<![0-9A-Za-z])([A-HJ-NP-Z]{0,2})((?=[0-9OoIl]*(?:[OoIl][0-9]|[0-9][OoIl]))[0-9OoIl]+)(?![0-9A-Za-z])")
+_ADDRESS_UNITS = frozenset("弄号號室栋棟楼樓幢层層")
 _OCR_TABLE = str.maketrans("OoIl", "0011")
 
 
@@ -126,12 +127,16 @@ def _spelled_out():
 
 
 def _ocr_digits(m: re.Match) -> str:
-    """In a run of 7+ letters and digits with 5+ digits (6222 O2OI 2345 6789), O/o/I/l become 0 and 1
-    in the groups where they touch digits; words (ATM IOOO) stay."""
+    """In a run of 7+ letters and digits with 5+ digits (6222 O2OI 2345 6789, C6O3l8825 after a one- or
+    two-letter prefix), O/o/I/l become 0 and 1 in the groups where they touch digits; words (ATM IOOO) stay.
+    A shorter run right before an address unit (4l8弄, 6O2室) gets the same reading."""
     run = m.group()
-    if len(run) < 7 or sum(ch.isdigit() for ch in run) < 5:
+    if sum(ch.isdigit() for ch in run) < 2:
         return run
-    return _OCR_GROUP.sub(lambda g: g.group().translate(_OCR_TABLE), run)
+    if len(run) < 7 or sum(ch.isdigit() for ch in run) < 5:
+        if m.string[m.end():m.end() + 1] not in _ADDRESS_UNITS:
+            return run
+    return _OCR_GROUP.sub(lambda g: g.group(1) + g.group(2).translate(_OCR_TABLE), run)
 
 
 def normalize_text(text: str) -> str:

@@ -130,9 +130,11 @@ def _passes(r: Rules):
     """(pattern, decision, retry a turned-down match one character later), in order."""
     return (
         (r.email, _whole("email"), False),
+        (r.spoken_email, _whole("email"), False),
         (r.wechat, _group("wechat"), False),
         (r.passport, _group("passport"), False),
         (r.passport_bare, nums.passport_edits, False),
+        (r.officer_id, _whole("passport"), False),
         (r.foreign_id, nums.bounded_edits("id"), False),
         (r.digits, nums.number_edits, False),
         (r.cn_digits, nums.cn_number_edits, False),
@@ -249,8 +251,12 @@ def _masked_values(original: str, masked: str) -> list[tuple[str, str]]:
 
 def _name_everywhere(original: str, masked: str, name: str, counts: Counter) -> str:
     """``masked`` with every other mention of a name found in it masked too (投诉人：向阳 … 向阳称: a
-    cue names a person once, the text goes on without one)."""
+    cue names a person once, the text goes on without one), and the given name of a full name (其配偶钱美华 …
+    美华称)."""
     found = {v for rep, v in _masked_values(original, masked) if rep == name and _name_shaped(v)}
+    # 刘建国 … 建国: a full name of three (or, with a compound surname, four) characters, then its given name
+    found |= {v[-2:] for v in list(found) if len(v) in (3, 4) and all(words.is_han(ch) for ch in v)
+              and (len(v) == 3 or v[:2] in rules().compound)}
     for value in sorted(found, key=len, reverse=True):
         n = masked.count(value)
         if n:
