@@ -7,7 +7,18 @@ themes drive satisfaction down, and write charts and a manager report::
     result = run("complaints.csv", "runs/2024-07")
     result.drivers.sort_values("impact")
 
-Public names are imported lazily, so ``import minetools`` stays fast.
+Public names (imported lazily, so ``import minetools`` stays fast):
+
+* a whole run: :func:`run` (every stage on one file, writes the run directory; returns a :class:`RunResult`),
+  :func:`evaluate` (themes against human labels), :func:`write_drivers` (the drivers again on a run directory),
+  :data:`STAGES` and :func:`run_stages` (the stage list and its runner);
+* settings and errors: :class:`Settings`, :func:`load_settings`, :class:`MinetoolsError`, :class:`InputError`;
+* the stages' building blocks: :func:`read_complaints`, :func:`clean_text`, :func:`mask_pii`, :class:`Segmenter`,
+  :class:`Taxonomy`, :func:`load_taxonomy`, :class:`ThemeModel`, :func:`analyze_drivers`,
+  :func:`compare_segments`, :func:`decompose_change`, :func:`handling_time`, :func:`dissatisfaction_intensity`,
+  :func:`proxy_satisfaction`, :func:`explain_intensity`;
+* output: :func:`draw_figures`, :func:`key_findings`, :func:`write_report`, :func:`use_cjk_font`;
+* sample data: :func:`make_complaints`, :func:`load_sample`.
 """
 
 from importlib import import_module
@@ -31,6 +42,9 @@ _EXPORTS = {
     "proxy_satisfaction": "minetools.intensity",
     "explain_intensity": "minetools.intensity",
     "write_drivers": "minetools.pipeline",
+    "evaluate": "minetools.pipeline",
+    "STAGES": "minetools.stages",
+    "run_stages": "minetools.stages",
     "draw_figures": "minetools.figures",
     "key_findings": "minetools.report",
     "write_report": "minetools.report",
