@@ -286,6 +286,7 @@ def test_addresses_numbers_and_ids_written_with_spaces_or_spelled_out(text_in, t
     ("通行证 号码 H8O2l7735 已过期", "通行证 号码 [证件号] 已过期"),
     ("我跟我老婆孙丽娟去的，丽娟当时就哭了", "我跟我老婆[姓名]去的，[姓名]当时就哭了"),
     ("投诉人反映其配偶邓桂芳名下的存折被冻结", "投诉人反映其配偶[姓名]名下的存折被冻结"),
+    ("有事打俾我 6123 9087 啦", "有事打俾我 [固话] 啦"), ("士兵证 20917733 已核验", "士兵证 [证件号] 已核验"),
 ])
 def test_spoken_scanned_and_officer_card_values(text_in, text_out):
     """Speech-to-text (幺/洞 digits, at/艾特 and dot/点 e-mails), OCR letters in short address numbers, military
