@@ -67,7 +67,7 @@ notebooks: $(STAMP)
 	done
 
 # rebuild the theme model shipped in src/minetools/resources/default_model (after editing the
-# taxonomy or the segmentation resources; tests/test_default_model.py tells you when)
+# taxonomy or the segmentation resources; tests/themes/test_default_model.py tells you when)
 default-model: $(STAMP)
 	$(BIN)/python tools/build_default_model.py
 

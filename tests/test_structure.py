@@ -129,3 +129,12 @@ def test_no_import_cycle_between_modules():
 ])
 def test_the_cycle_check_finds_a_cycle(graph, cycles):
     assert _cycles(graph) == cycles
+
+
+def test_tests_mirror_the_package_tree():
+    """A test folder per subpackage (tests/clean for minetools/clean …), and no test folder without one."""
+    tests = Path(__file__).resolve().parent
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and list(p.glob("test_*.py"))}
+    assert folders <= packages, f"test folders with no package of that name: {sorted(folders - packages)}"
+    assert packages <= folders, f"subpackages without a test folder: {sorted(packages - folders)}"

@@ -10,7 +10,7 @@ resources. The settings are the ones leave-writers-out cross-validation chose
 threshold where the class-balanced classifier gives 0.5, no rule floor; out-of-fold
 probabilities leave whole writers out. The result goes to
 ``src/minetools/resources/default_model/``; rebuild whenever the corpus, the taxonomy or the
-segmentation resources change (``tests/test_default_model.py`` fails while it is stale).
+segmentation resources change (``tests/themes/test_default_model.py`` fails while it is stale).
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ def choose_model(settings: Settings, n_analysed: int) -> tuple[ThemeModel | None
 
     ``auto`` does not adapt the shipped model to a large input: refitting on the rules'
     labels of the input scored lower on complaints labelled by people than the shipped
-    model alone (bench/results/themes_accuracy.md; tests/test_themes_adaptation.py), so
+    model alone (bench/results/themes_accuracy.md; tests/themes/test_themes_adaptation.py), so
     it is left to an explicit ``theme_model = "fit"``. The shipped model keeps the
     segmentation it was trained with; user dictionaries, stopwords and synonyms shape a
     run's tokens and word counts, not its themes.

@@ -1,7 +1,7 @@
 """Features of the theme model: word n-grams of pre-segmented tokens and a fast TF-IDF transform.
 
 ``FastTfidf`` reproduces a fitted scikit-learn ``TfidfVectorizer``'s ``transform`` (the same
-matrix, about 20× faster); ``tests/test_themes.py`` checks that the matrices are equal.
+matrix, about 20× faster); ``tests/themes/test_themes.py`` checks that the matrices are equal.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class FastTfidf:
     are packed into one 64-bit key each (three 21-bit code points), word n-grams (up to 2
     tokens, from :class:`WordNgrams`) into a pair of token ids, and looked up in a hash
     index of the vocabulary; then sublinear tf, idf and l2 normalisation as scikit-learn
-    does them. ``tests/test_themes.py`` checks the matrices are equal to scikit-learn's.
+    does them. ``tests/themes/test_themes.py`` checks the matrices are equal to scikit-learn's.
     Only for the settings it reproduces (:meth:`supports`); others use scikit-learn.
     """
 

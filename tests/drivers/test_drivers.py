@@ -22,7 +22,7 @@ from minetools.drivers import (
     relative_weights,
 )
 
-REF = Path(__file__).parent / "data" / "reference"
+REF = Path(__file__).parents[1] / "data" / "reference"
 TOL = 1e-4
 
 

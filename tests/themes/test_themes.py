@@ -375,7 +375,7 @@ def _varied_texts():
     from minetools.clean import clean_text
     from minetools.datasets import load_sample
 
-    root = Path(__file__).resolve().parents[1] / "data" / "eval"
+    root = Path(__file__).resolve().parents[2] / "data" / "eval"
     texts = [clean_text(t) for t in load_sample()["text"].dropna()]
     texts += [clean_text(t) for f in ("dev_labeled.csv", "holdout_labeled.csv")
               for t in pd.read_csv(root / f, keep_default_na=False)["text"]]

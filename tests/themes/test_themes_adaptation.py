@@ -9,7 +9,7 @@ from minetools.cli import main
 from minetools.datasets import load_sample
 from minetools.themes import default_model, evaluate_assignments, labels_frame
 
-EVAL = Path(__file__).resolve().parents[1] / "data" / "eval"
+EVAL = Path(__file__).resolve().parents[2] / "data" / "eval"
 
 
 def test_auto_on_a_large_input_scores_labelled_complaints_like_the_shipped_model(tmp_path):

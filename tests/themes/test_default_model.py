@@ -15,7 +15,7 @@ from minetools.taxonomy import load_taxonomy
 from minetools.themes import DEFAULT_MODEL_DIR, ThemeModel, default_model, evaluate_assignments, labels_frame
 from minetools.clean import clean_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "data" / "eval"
 
 

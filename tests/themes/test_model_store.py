@@ -13,7 +13,7 @@ from minetools.cli import main
 from minetools.themes import ModelFileError, ThemeModel, default_model
 from minetools.themes.store import PROBES
 
-HOSTILE = Path(__file__).parent / "data" / "hostile"
+HOSTILE = Path(__file__).parents[1] / "data" / "hostile"
 TEXTS = ["排队等了两个小时", "柜员态度很差，把卡扔出来", "年费乱扣", "手机银行登录不了", "客服电话打不通"]
 
 
