@@ -87,14 +87,17 @@ def workers_for(texts: list, n_jobs) -> int:
     return max(1, min(cores, 4, int(idle + 0.5)))
 
 
+def _next_chunk(counter, n_chunks: int) -> int | None:
+    """The next chunk nobody has taken (a shared counter), or None when all are taken."""
+    with counter.get_lock():
+        i = counter.value
+        counter.value += 1
+    return i if i < n_chunks else None
+
+
 def _fork_worker(segment: Callable, pos: bool, texts: list, counter, size: int, n_chunks: int, q) -> None:
     try:
-        while True:
-            with counter.get_lock():
-                i = counter.value
-                counter.value += 1
-            if i >= n_chunks:
-                break
+        while (i := _next_chunk(counter, n_chunks)) is not None:
             q.put((i, *pack_chunk(segment(texts[i * size:(i + 1) * size]), pos)))
     except BaseException:  # pragma: no cover - reported to the parent
         import traceback
@@ -134,12 +137,7 @@ def segment_parallel(segment: Callable[[list], list], texts: list, n_workers: in
             results[item[0]] = unpack_chunk(item[1], item[2], pos)
 
     try:
-        while True:
-            with counter.get_lock():
-                i = counter.value
-                counter.value += 1
-            if i >= n_chunks:
-                break
+        while (i := _next_chunk(counter, n_chunks)) is not None:
             results[i] = segment(texts[i * size:(i + 1) * size])
             while True:
                 try:
