@@ -247,13 +247,15 @@ def _methods(manifest, lang) -> list[str]:
     pii = ", ".join(f"{k} {v}" for k, v in manifest.get("pii_masked", {}).items() if v)
     binary = drv.get("outcome") == "binary"
     model = manifest.get("theme_model", {})
-    n_boot = drv.get("n_boot") or 0
+    n_boot = drv.get("n_boot_used", drv.get("n_boot")) or 0
+    mc = drv.get("bootstrap_mc_error")
     if lang == "en":
         effect = ("logistic regression; effect = average marginal effect in percentage points, odds ratios with "
                   "robust (HC0) 95% CIs; importance = general dominance on McFadden's pseudo-R²" if binary else
                   "OLS coefficient with HC3-robust 95% CI; importance = share of R² by "
                   f"{'exact LMG/Shapley' if drv.get('method') == 'lmg' else 'Johnson relative weights'}, "
-                  + (f"{drv.get('bootstrap') or ''} bootstrap percentile 95% interval ({n_boot:,} replicates)"
+                  + (f"{drv.get('bootstrap') or ''} bootstrap percentile 95% interval ({n_boot:,} replicates"
+                     + (f"; Monte-Carlo error of its ends at most {mc:.4f}" if mc is not None else "") + ")"
                      if n_boot else "no bootstrap interval"))
         return [
             f"Rows: {rows.get('input', 0):,} input = {accounting} (a duplicate complaint counts once).",
@@ -270,7 +272,8 @@ def _methods(manifest, lang) -> list[str]:
     effect = ("逻辑回归；效应为平均边际效应（百分点），比值比附稳健（HC0）95%置信区间；重要性为基于McFadden伪R²的一般优势分析"
               if binary else
               f"OLS系数（HC3稳健95%置信区间）；重要性为R²分解（{'精确LMG/Shapley' if drv.get('method') == 'lmg' else 'Johnson相对权重'}），"
-              + (f"bootstrap（{drv.get('bootstrap') or ''}）{n_boot:,}次百分位95%区间" if n_boot else "未计算bootstrap区间"))
+              + (f"bootstrap（{drv.get('bootstrap') or ''}）{n_boot:,}次百分位95%区间"
+                 + (f"（区间端点的蒙特卡洛误差不超过{mc:.4f}）" if mc is not None else "") if n_boot else "未计算bootstrap区间"))
     return [
         f"行数核对：输入 {rows.get('input', 0):,} 行 = {accounting}（重复投诉只计一次）。",
         f"满意度口径：{drv.get('score_basis_zh') or _basis_zh(drv.get('score_basis'))}。",

@@ -765,3 +765,33 @@ def test_handling_time_is_missing_when_a_timestamp_is_missing_or_reversed():
     out = handling_time(["2024-03-01", None, "2024-03-05"], ["2024-03-02 12:00", "2024-03-02", "2024-03-04"])
     assert out["handling_days"].iloc[0] == pytest.approx(1.5)
     assert out.iloc[1:].isna().all().all()
+
+
+
+def _theme_table(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    X = (rng.random((n, 4)) < [0.3, 0.2, 0.15, 0.1]).astype(int)
+    y = 4.2 - X @ np.array([0.8, 0.5, 0.3, 0.1]) + rng.normal(0, 0.7, n)
+    df = pd.DataFrame(X, columns=[f"theme_t{j}" for j in range(4)])
+    df["satisfaction"] = np.clip(np.rint(y), 1, 5)
+    df["channel"] = rng.choice(["a", "b", "c"], n)
+    return df
+
+
+def test_the_bootstrap_stops_once_its_interval_ends_are_precise_and_says_how_precise():
+    """Fewer replicates only where the Monte-Carlo error of the interval ends stays under the stated bound;
+    the first replicates are the same draws whatever the stopping point (seeded per chunk)."""
+    from minetools.drivers.bootstrap import MC_TOLERANCE, MIN_REPLICATES, percentile_mc_error
+
+    keys = [f"t{j}" for j in range(4)]
+    big = analyze_drivers(_theme_table(20_000, 1), themes=keys, covariates=("channel",), n_boot=3000, random_state=3)
+    assert MIN_REPLICATES <= big.attrs["n_boot_used"] < 3000  # a large sample is precise early
+    assert big.attrs["bootstrap_mc_error"] <= MC_TOLERANCE
+    small = analyze_drivers(_theme_table(150, 2), themes=keys, covariates=("channel",), n_boot=600, random_state=3)
+    assert small.attrs["n_boot_used"] == 600 or small.attrs["bootstrap_mc_error"] <= MC_TOLERANCE
+    again = analyze_drivers(_theme_table(20_000, 1), themes=keys, covariates=("channel",), n_boot=5000,
+                            random_state=3)
+    pd.testing.assert_frame_equal(big, again)  # same seed: same replicates, same stopping point
+    rng = np.random.default_rng(0)
+    wide, narrow = rng.normal(0, 1.0, (400, 2)), rng.normal(0, 0.01, (400, 2))
+    assert percentile_mc_error(wide) > 50 * percentile_mc_error(narrow) > 0

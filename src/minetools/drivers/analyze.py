@@ -239,9 +239,10 @@ def _continuous_fit(d: _Design, est_idx, pC, pX, py, w, cnt, result: dict, *, us
     shares, _, r2_cov = decompose(plan.moments(w[:, None], shift), plan.a, p, use_lmg)
     result["importance"][est_idx] = np.sign(b) * shares[0]
     if n_boot > 0 and p > 0:
-        boot = bootstrap_importance(plan, cnt, shift, p, use_lmg, n_boot, random_state)
+        boot, mc_error = bootstrap_importance(plan, cnt, shift, p, use_lmg, n_boot, random_state)
         result["importance_ci_low"][est_idx] = np.percentile(boot, 2.5, axis=0)
         result["importance_ci_high"][est_idx] = np.percentile(boot, 97.5, axis=0)
+        result["boot"] = {"n_boot_used": len(boot), "bootstrap_mc_error": mc_error}
     return {}, r2_full, float(r2_cov[0]), ("lmg" if use_lmg else "relative_weights"), \
         ("poisson" if n_boot > 0 else None)
 
@@ -310,10 +311,15 @@ def analyze_drivers(
         that Johnson's relative weights are used (``attrs["method"]`` says
         which one ran).
     n_boot : int, default 1000
-        Bootstrap replicates for the importance intervals; 0 disables them
+        Most bootstrap replicates for the importance intervals; 0 disables them
         (NaN bounds).  Replicates use the Poisson bootstrap (every complaint
         gets an independent Poisson(1) weight), drawn per distinct row
         pattern, so a million complaints cost little more than a thousand.
+        Drawing stops before ``n_boot`` (after at least 400) once the
+        Monte-Carlo standard error of every interval end is at most
+        :data:`minetools.drivers.bootstrap.MC_TOLERANCE` (0.005);
+        ``attrs["n_boot_used"]`` and ``attrs["bootstrap_mc_error"]`` say how
+        many were drawn and how precise the ends are.
     min_n : int, default 30
         Drivers present on fewer rows are reported but flagged
         ``ranked=False`` and not ranked.
@@ -384,7 +390,7 @@ def analyze_drivers(
 
         ``result.attrs`` holds ``r2`` (full model; McFadden pseudo-R² for a
         binary outcome), ``r2_covariates``, ``n`` (rows used), ``method``,
-        ``n_boot``, ``bootstrap``, ``covariates`` (used),
+        ``n_boot``, ``n_boot_used``, ``bootstrap_mc_error``, ``bootstrap``, ``covariates`` (used),
         ``covariate_dummies``, ``score_col``, ``min_n``, ``outcome`` and
         ``patterns`` (distinct rows the computation ran on).
 
@@ -424,7 +430,9 @@ def analyze_drivers(
     else:
         extra_cols, r2_full, r2_covariates, method_used, boot_kind = _continuous_fit(
             d, est_idx, pC, pX, py, w, cnt, result, use_lmg=use_lmg, n_boot=n_boot, random_state=random_state)
+    boot = result.pop("boot", {"n_boot_used": 0, "bootstrap_mc_error": None})
     out = _result_frame(d, desc, result, extra_cols, min_n)
+    out.attrs.update(boot)
     out.attrs.update(
         {
             "r2": float(r2_full),
