@@ -8,9 +8,10 @@ full-width folded, line breaks and spaces joined).
 What is masked, in this order
 -----------------------------
 1. **E-mail** ``local@domain.tld`` with spaces around the parts, ``(at)``/``[at]``/`` at ``/艾特,
-   and ``。``/``(dot)``/点 for the dots.
-2. **WeChat, QQ, passport and permit ids** after their context words (微信号, QQ, 护照 …);
-   E/G + 8 digits (the Chinese passport form) also without one.
+   and ``。``/``(dot)``/点 for the dots; also read out by speech-to-text, letters, words and
+   Chinese digits with ``at``/艾特 and ``dot``/点 before ``com``/``cn``/``net``/``org``.
+2. **WeChat, QQ, passport and permit ids** after their context words (微信号, QQ, 护照, 军官证 …);
+   E/G + 8 digits (the Chinese passport form) and military cards (南字第2048816号) also without one.
 3. **Numbers.** A candidate is a run of digit groups joined by up to three separators
    (space, ``-``, ``.``, ``/``, brackets …), with an optional ``+`` and bracketed area code.
    From each group the longest window of consecutive groups that is a well-formed number is
@@ -22,8 +23,8 @@ What is masked, in this order
    account of 9–25, a landline of 7–8 digits. Any other run of 12 or more digits typed in
    groups of at least three is masked as ``[号码]`` unless its context says it is not
    personal (流水号, 订单号 …). So ``2025-07-03 13912345678`` loses only the phone, and
-   ``尾号1234`` or ``95588`` stay. Runs of seven or more Chinese numerals (一三九…) are read
-   as digits.
+   ``尾号1234`` or ``95588`` stay. Runs of seven or more Chinese numerals (一三九…, and 幺/洞 as
+   read out digit by digit) are read as digits.
 4. **Licence plates** (province character, a letter, five or six letters and digits).
 5. **Street addresses**: street + house number (+ building, unit, room), estates with a
    building number; the words before them (住在, 地址：) are kept.
@@ -34,7 +35,8 @@ What is masked, in this order
    are not taken on a title alone, so 向经理反映 stays. After 我叫, 名叫 or 我的名字 the name is
    taken whatever word it makes (我叫方圆); a compound surname that is no word (宇文, 欧阳) needs
    no cue; names jieba's tagger reads as persons are masked too (:mod:`~minetools.clean.pii_tagged`).
-7. **Repeats**: a name masked once in a text is masked wherever the same text repeats it.
+7. **Repeats**: a name masked once in a text is masked wherever the same text repeats it, and so is
+   the given name of a full name (刘建国 … 建国).
 
 The rules (``resources/pii.yml``) are compiled in :mod:`minetools.clean.pii_rules`; the
 decisions are in :mod:`minetools.clean.pii_numbers` (steps 2–5) and

@@ -162,7 +162,7 @@ def _numbers_and_ids(data: dict, rx) -> dict:
         "passport_bare": rx(r"[EeGg]\d{8}|[A-Z]{1,2}\d{7,8}"),
         # military officers' and soldiers' cards: 南字第2048816号
         "officer_id": rx(r"[\p{Han}]字第[ ]?[0-9A-Za-z]{6,9}[ ]?[号號]"),
-        # an address read out by speech-to-text: wang xiao li eight eight at one six three dot com, 艾特, 点
+        # an e-mail address read out by speech-to-text: wang xiao li eight eight at one six three dot com, 艾特, 点
         "spoken_email": rx(rf"(?:[A-Za-z0-9{_CN_NUMERALS[3:]}]+[ ]?(?:点[ ]?|dot[ ])?){{1,12}}(?:艾特[ ]?|at[ ])"
                            rf"(?:[A-Za-z0-9{_CN_NUMERALS[3:]}]+[ ]?){{1,6}}(?:点|dot)[ ]?(?:com|cn|net|org)\b"),
         # Hong Kong and Macau identity cards (K582913(5), 5215299(8)), Taiwan ids (F223918272)
