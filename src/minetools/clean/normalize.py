@@ -147,7 +147,8 @@ def normalize_text(text: str) -> str:
     ①–⑨ become ASCII digits, every dash becomes ``-``, every kind of space and line break
     becomes one space, zero-width and control characters (NUL included) are removed, and
     single characters typed with spaces between them (投 诉 人) are joined, and O/o/I/l inside a
-    run of seven or more digits and such letters (five digits at least) become 0 and 1, 〇 beside a digit
+    run of seven or more digits and such letters (five digits at least, after at most two capital letters),
+    or inside a shorter run of two digits or more right before an address unit (4l8弄), become 0 and 1, 〇 beside a digit
     becomes 0 and an e-mail address typed with a space between every character is joined. The result has no
     line breaks, so a number split over lines is one run of digit groups again.
     """
