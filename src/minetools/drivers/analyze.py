@@ -206,7 +206,7 @@ def _descriptives(d: _Design) -> dict:
             "impact": impact, "estimable": estimable}
 
 
-def _binary_fit(d: _Design, est_idx, pC, pX, py, w, result: dict):
+def _binary_fit(d: _Design, est_idx, pC, pX, py, w, result: dict, *, importance: bool):
     """Logistic model on binomial patterns (covariate levels and drivers, satisfied / total counts)."""
     p = len(est_idx)
     inv, bfirst, trials = group_rows(row_keys(pC, d.sizes, pX, ~d.is_numeric[est_idx], np.zeros(len(py))), len(py))
@@ -214,14 +214,16 @@ def _binary_fit(d: _Design, est_idx, pC, pX, py, w, result: dict):
     trials = np.bincount(inv, weights=w, minlength=len(bfirst))
     bC, bX = pC[bfirst], pX[bfirst]
     Z = np.column_stack([np.ones(len(bfirst)), dummy_matrix(bC, d.sizes), bX])
-    fit = logistic_drivers(MomentPlan(bC, d.sizes, bX), Z, succ, trials, p, n_adjust=1 + len(d.dummy_names))
+    fit = logistic_drivers(MomentPlan(bC, d.sizes, bX), Z, succ, trials, p, n_adjust=1 + len(d.dummy_names),
+                           dominance=importance)
     extra_cols = {k: np.full(len(d.names), np.nan) for k in ("odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high")}
     for key, values in fit["per_driver"].items():
         (result if key in result else extra_cols)[key][est_idx] = values
     return extra_cols, fit["r2"], fit["r2_covariates"], "dominance_mcfadden", None
 
 
-def _continuous_fit(d: _Design, est_idx, pC, pX, py, w, cnt, result: dict, *, use_lmg, n_boot, random_state):
+def _continuous_fit(d: _Design, est_idx, pC, pX, py, w, cnt, result: dict, *, use_lmg, n_boot, random_state,
+                    importance: bool):
     """OLS with HC3 intervals, LMG or relative-weight shares and their Poisson-bootstrap intervals."""
     p = len(est_idx)
     design = np.column_stack([np.ones(len(py)), pX, dummy_matrix(pC, d.sizes)])
@@ -233,6 +235,8 @@ def _continuous_fit(d: _Design, est_idx, pC, pX, py, w, cnt, result: dict, *, us
     result["effect_ci_low"][est_idx] = b - Z975 * s
     result["effect_ci_high"][est_idx] = b + Z975 * s
     result["p_value"][est_idx] = pv
+    if not importance:
+        return {}, r2_full, float("nan"), ("lmg" if use_lmg else "relative_weights"), None
     V = np.column_stack([pX, py])
     plan = MomentPlan(pC, d.sizes, V)
     shift = (w @ V) / w.sum()
@@ -282,6 +286,7 @@ def analyze_drivers(
     extra_drivers: Sequence[str] = (),
     outcome: str = "auto",
     satisfied_threshold: float | None = None,
+    importance: bool = True,
 ) -> pd.DataFrame:
     """Rank complaint themes by how much they lower satisfaction.
 
@@ -336,6 +341,10 @@ def analyze_drivers(
     satisfied_threshold : float, optional
         Scores ``>= satisfied_threshold`` count as satisfied (e.g. 4 on a 1–5 scale for
         "top-two box"); implies a binary outcome.
+    importance : bool, default True
+        Compute the importance shares (and their bootstrap); False leaves them NaN
+        (and ``r2_covariates``), which saves the ``2^p`` subset fits of a binary
+        outcome where only effects are wanted (:func:`compare_segments`).
 
     Returns
     -------
@@ -426,10 +435,12 @@ def analyze_drivers(
     result = {k: np.full(len(d.names), np.nan) for k in ("effect", "effect_ci_low", "effect_ci_high", "p_value",
                                                           "importance", "importance_ci_low", "importance_ci_high")}
     if d.binary:
-        extra_cols, r2_full, r2_covariates, method_used, boot_kind = _binary_fit(d, est_idx, pC, pX, py, w, result)
+        extra_cols, r2_full, r2_covariates, method_used, boot_kind = _binary_fit(d, est_idx, pC, pX, py, w, result,
+                                                                                 importance=importance)
     else:
         extra_cols, r2_full, r2_covariates, method_used, boot_kind = _continuous_fit(
-            d, est_idx, pC, pX, py, w, cnt, result, use_lmg=use_lmg, n_boot=n_boot, random_state=random_state)
+            d, est_idx, pC, pX, py, w, cnt, result, use_lmg=use_lmg, n_boot=n_boot if importance else 0,
+            random_state=random_state, importance=importance)
     boot = result.pop("boot", {"n_boot_used": 0, "bootstrap_mc_error": None})
     out = _result_frame(d, desc, result, extra_cols, min_n)
     out.attrs.update(boot)

@@ -51,7 +51,7 @@ def compare_segments(
         part = df.loc[(levels == segment).to_numpy()]
         try:
             res = analyze_drivers(part, score_col=score_col, themes=themes, covariates=cov, n_boot=0,
-                                  min_n=min_n, satisfied_threshold=satisfied_threshold)
+                                  min_n=min_n, satisfied_threshold=satisfied_threshold, importance=False)
             reason = None
         except ValueError as exc:
             res = pd.DataFrame({"theme": list(themes),

@@ -70,7 +70,7 @@ def _logit_fits(plan: MomentPlan, Z: np.ndarray, succ: np.ndarray, trials: np.nd
     return beta, _loglik(succ, trials, Z @ beta.T)
 
 
-def logistic_drivers(plan, Z, succ, trials, p, n_adjust):
+def logistic_drivers(plan, Z, succ, trials, p, n_adjust, *, dominance: bool = True):
     """Full logistic model (odds ratios, AMEs, HC0 Wald tests) and McFadden dominance shares.
 
     Column layout of ``Z``: intercept, ``n_adjust - 1`` covariate dummies,
@@ -117,6 +117,9 @@ def logistic_drivers(plan, Z, succ, trials, p, n_adjust):
             grad[col] += (trials @ d) / total
         ame_se[i] = math.sqrt(max(float(grad @ cov @ grad), 0.0))
 
+    if not dominance:  # the 2**p subset fits are the expensive part: skipped where nobody reads them
+        shares = np.full(p, np.nan)
+        return _fit_result(ame, ame_se, pval, b, shares, odds, or_lo, or_hi, ll_full, ll0, np.full(1, np.nan))
     # General dominance on McFadden's pseudo-R², covariates always in the model.
     subsets = np.arange(1 << p)
     masks = np.ones((len(subsets), m), dtype=bool)
@@ -128,6 +131,10 @@ def logistic_drivers(plan, Z, succ, trials, p, n_adjust):
     ])
     r2_sub = 1.0 - ll_sub / ll0 if ll0 < 0 else np.zeros(len(ll_sub))
     shares = shapley((r2_sub - r2_sub[0])[None, :], p)[0] if p else np.zeros(0)
+    return _fit_result(ame, ame_se, pval, b, shares, odds, or_lo, or_hi, ll_full, ll0, r2_sub)
+
+
+def _fit_result(ame, ame_se, pval, b, shares, odds, or_lo, or_hi, ll_full, ll0, r2_sub) -> dict:
     return {
         "per_driver": {
             "effect": 100.0 * ame,
