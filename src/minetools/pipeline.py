@@ -21,7 +21,8 @@ from minetools.clean.pii_columns import load_pseudonym_key, pseudonym_key_path, 
 from minetools.clean.table import ANALYSED, ASSIGNED, STATUSES, prepare
 from minetools.config import MinetoolsError, Settings
 from minetools.model_choice import choose_model, load_model, make_segmenter
-from minetools.stages import STAGES, Progress, RunState, assign_themes, gold_labels, run_stages
+from minetools.stages import (STAGES, Progress, RunState, assign_themes, check_labels_column, gold_labels,
+                              run_stages)
 from minetools.themes import ThemeModel, audit_sample, evaluate_assignments
 
 __all__ = ["run", "evaluate", "write_audit", "write_drivers", "RunResult", "assign_themes", "pseudonym_key",
@@ -172,12 +173,12 @@ def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | 
     """
     settings = dataclasses.replace(settings or Settings(), labels_col=None)  # the labels are never fitted on
     out = rundir.check_output_dir(out_dir, inputs=[input_path]) if out_dir is not None else None
-    state = RunState(settings, input_path=input_path, given_model=load_model(model), progress=Progress(3, progress))
-    run_stages(state, ["read"])
-    if labels_col not in state.raw.columns:
-        raise io.InputError(f"Labels column {labels_col!r} is not in {input_path}. "
-                            f"Columns found: {', '.join(map(str, state.raw.columns))}.")
-    run_stages(state, ["clean", "themes"])
+    names = ["read", "clean", "themes"]
+    state = RunState(settings, input_path=input_path, given_model=load_model(model),
+                     progress=Progress(len(names), progress))
+    run_stages(state, names[:1])
+    check_labels_column(state.raw, labels_col, input_path)  # before the analysis, not after it
+    run_stages(state, names[1:])
     rows, keys = state.analysed, state.keys
     truth = gold_labels(state.raw, labels_col, keys, input_path)
     pred = state.df[[f"theme_{k}" for k in keys]].set_axis(keys, axis=1)

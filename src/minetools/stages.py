@@ -70,6 +70,7 @@ class RunState:
     privacy: dict | None = None
     parsing: dict | None = None
     analysed: np.ndarray | None = None  # rows counted in statistics
+    assigned: np.ndarray | None = None  # positions of the rows that get themes
     texts: pd.Series | None = None  # the cleaned texts the model sees
     tokens: list | None = None  # segment: tokens of every row ([] where not segmented)
     segmenter: Segmenter | None = None
@@ -106,13 +107,13 @@ def read(s: RunState) -> None:
 def clean(s: RunState) -> None:
     s.df, s.privacy, s.parsing = prepare(s.raw, s.settings, key=s.key)
     s.analysed = s.df["status"].isin(ANALYSED).to_numpy()
+    s.assigned = np.flatnonzero(s.df["status"].isin(ASSIGNED).to_numpy())
     s.texts = s.df["text_clean"].fillna("").str.slice(0, s.settings.max_chars)
 
 
 def segment(s: RunState) -> None:
     s.segmenter = make_segmenter(s.settings)
-    idx = np.flatnonzero(s.df["status"].isin(ASSIGNED).to_numpy())
-    s.tokens = segment_rows(s.df, s.texts, idx, s.segmenter)
+    s.tokens = segment_rows(s.df, s.texts, s.assigned, s.segmenter)
 
 
 def themes(s: RunState) -> None:
@@ -129,8 +130,7 @@ def themes(s: RunState) -> None:
     info["fitted_on"] = int(model.n_train_)
     same = s.tokens is not None and model.segmenter_ is not None and \
         model.segmenter_.config_hash() == segmenter.config_hash()
-    idx = np.flatnonzero(s.df["status"].isin(ASSIGNED).to_numpy())
-    assign_themes(s.df, model, s.texts, idx, s.tokens if same else None)
+    assign_themes(s.df, model, s.texts, s.assigned, s.tokens if same else None)
 
 
 def summarise(s: RunState) -> None:
@@ -186,7 +186,7 @@ def _figures_detail(s: RunState) -> str:
 STAGES: tuple[Stage, ...] = (
     Stage("read", read, lambda s: str(s.input_path)),
     Stage("clean", clean, lambda s: f"{len(s.raw):,} rows"),
-    Stage("segment", segment, lambda s: f"{int(s.df['status'].isin(ASSIGNED).sum()):,} texts"),
+    Stage("segment", segment, lambda s: f"{len(s.assigned):,} texts"),
     Stage("themes", themes, _themes_detail),
     Stage("summarise", summarise, lambda s: "theme table and proposed themes"),
     Stage("drivers", drivers, lambda s: f"{int(s.analysed.sum()):,} complaints"),
@@ -242,11 +242,16 @@ def segment_rows(df: pd.DataFrame, texts: pd.Series, idx: np.ndarray, segmenter:
     return tokens
 
 
-def gold_labels(raw: pd.DataFrame, column: str, keys, input_path) -> pd.DataFrame:
-    """0/1 theme matrix from a column of human labels (empty = none of the themes)."""
+def check_labels_column(raw: pd.DataFrame, column: str, input_path) -> None:
+    """A clear error when the human-labels column is not in the input."""
     if column not in raw.columns:
         raise io.InputError(f"Labels column {column!r} is not in {input_path}. "
                             f"Columns found: {', '.join(map(str, raw.columns))}.")
+
+
+def gold_labels(raw: pd.DataFrame, column: str, keys, input_path) -> pd.DataFrame:
+    """0/1 theme matrix from a column of human labels (empty = none of the themes)."""
+    check_labels_column(raw, column, input_path)
     try:
         return labels_frame(raw[column].reset_index(drop=True), keys)
     except ValueError as exc:
