@@ -131,9 +131,10 @@ def _ocr_digits(m: re.Match) -> str:
     two-letter prefix), O/o/I/l become 0 and 1 in the groups where they touch digits; words (ATM IOOO) stay.
     A shorter run right before an address unit (4l8弄, 6O2室) gets the same reading."""
     run = m.group()
-    if sum(ch.isdigit() for ch in run) < 2:
+    digits = sum(ch.isdigit() for ch in run)
+    if digits < 2:
         return run
-    if len(run) < 7 or sum(ch.isdigit() for ch in run) < 5:
+    if len(run) < 7 or digits < 5:
         if m.string[m.end():m.end() + 1] not in _ADDRESS_UNITS:
             return run
     return _OCR_GROUP.sub(lambda g: g.group(1) + g.group(2).translate(_OCR_TABLE), run)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from minetools.clean.pii_rules import SEP, Edit, Rules, text_at
+from minetools.clean.pii_rules import CN_DIGIT_CHARS, CN_DIGIT_VALUES, SEP, Edit, Rules, text_at
 
 __all__ = ["luhn", "valid_id18", "valid_id15", "strict_kind", "context_before", "number_edits", "cn_number_edits",
            "passport_edits", "plate_edits", "address_edits"]
@@ -19,7 +19,7 @@ _ID_CHECK = "10X98765432"
 _MOBILE = re.compile(r"(?:0086|86)?1[3-9]\d{9}|(?:00)?(?:852[4-9]\d{7}|8536\d{7}|8869\d{8}|65[89]\d{7})")
 _LANDLINE = re.compile(r"0[12]\d\d{8}|0[3-9]\d{2}\d{7,8}|(?:0086|86)(?:[12]\d\d{8}|[3-9]\d{2}\d{7,8})")
 _GROUP_B = re.compile(rb"\d+[Xx]?|[Xx]")
-_CN_DIGITS = str.maketrans("〇零洞一幺二两三四五六七八九壹贰貳叁參叄肆伍陆陸柒捌玖", "000112234567891223334566789")
+_CN_DIGITS = str.maketrans(CN_DIGIT_CHARS, CN_DIGIT_VALUES)
 
 def _valid_date(yyyy: int, mm: int, dd: int) -> bool:
     return 1900 <= yyyy <= 2030 and 1 <= mm <= 12 and 1 <= dd <= 31

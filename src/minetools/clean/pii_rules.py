@@ -145,7 +145,9 @@ def _context(data: dict, rx) -> dict:
 
 _GLUE = r"[ ]?(?:[:：=]|是|為|为|叫)?[ ]?(?:是|为|為)?[ ]?"
 _STRONG_GLUE = r"(?:[(（][^()（）]{1,12}[)）])?[ \"'“”]{0,2}(?:[:：=]|是|為|为|叫)[ \"'“”]{0,2}(?:是|为|為)?[ ]?"
-_CN_NUMERALS = "0-9〇零洞一幺二两三四五六七八九壹贰貳叁參叄肆伍陆陸柒捌玖"
+#: Chinese numerals read as digits (幺 and 洞 as numbers are read out digit by digit), and the digit each stands for
+CN_DIGIT_CHARS, CN_DIGIT_VALUES = "〇零洞一幺二两三四五六七八九壹贰貳叁參叄肆伍陆陸柒捌玖", "000112234567891223334566789"
+_CN_NUMERALS = "0-9" + CN_DIGIT_CHARS
 
 
 def _numbers_and_ids(data: dict, rx) -> dict:
@@ -163,8 +165,8 @@ def _numbers_and_ids(data: dict, rx) -> dict:
         # military officers' and soldiers' cards: 南字第2048816号
         "officer_id": rx(r"[\p{Han}]字第[ ]?[0-9A-Za-z]{6,9}[ ]?[号號]"),
         # an e-mail address read out by speech-to-text: wang xiao li eight eight at one six three dot com, 艾特, 点
-        "spoken_email": rx(rf"(?:[A-Za-z0-9{_CN_NUMERALS[3:]}]+[ ]?(?:点[ ]?|dot[ ])?){{1,12}}(?:艾特[ ]?|at[ ])"
-                           rf"(?:[A-Za-z0-9{_CN_NUMERALS[3:]}]+[ ]?){{1,6}}(?:点|dot)[ ]?(?:com|cn|net|org)\b"),
+        "spoken_email": rx(rf"(?:[A-Za-z0-9{CN_DIGIT_CHARS}]+[ ]?(?:点[ ]?|dot[ ])?){{1,12}}(?:艾特[ ]?|at[ ])"
+                           rf"(?:[A-Za-z0-9{CN_DIGIT_CHARS}]+[ ]?){{1,6}}(?:点|dot)[ ]?(?:com|cn|net|org)\b"),
         # Hong Kong and Macau identity cards (K582913(5), 5215299(8)), Taiwan ids (F223918272)
         "foreign_id": rx(r"[A-Z]{1,2}\d{6}[(（][0-9A][)）]|[1578]\d{6}[(（]\d[)）]|[A-Z][12]\d{8}"),
         "digits": rx(rf"(?:[+＋][ ]?)?(?:[(（][ ]?0\d{{2,3}}[ ]?[)）][ ]?)?{d}(?:{sep}{{1,3}}{d}|{d})*[Xx]?"),

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import pdtr
 
 from minetools.drivers.importance import decompose
-from minetools.drivers.patterns import MomentPlan
+from minetools.drivers.patterns import Z975, MomentPlan
 
 #: Patterns x replicates held in memory per bootstrap chunk.
 BOOT_CHUNK_ELEMENTS = 8_000_000
@@ -134,8 +134,8 @@ def percentile_mc_error(boot: np.ndarray, qs=(0.025, 0.975)) -> float:
     ordered = np.sort(boot, axis=0)
     worst = 0.0
     for q in qs:
-        spread = 1.959963984540054 * math.sqrt(B * q * (1.0 - q))
+        spread = Z975 * math.sqrt(B * q * (1.0 - q))
         lo = int(max(0, math.floor(q * (B - 1) - spread)))
         hi = int(min(B - 1, math.ceil(q * (B - 1) + spread)))
-        worst = max(worst, float(np.max(ordered[hi] - ordered[lo])) / (2 * 1.959963984540054))
+        worst = max(worst, float(np.max(ordered[hi] - ordered[lo])) / (2 * Z975))
     return worst
