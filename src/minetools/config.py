@@ -11,6 +11,7 @@ default, so a file only lists what it changes::
     user_dicts = ["my_words.txt"]   # relative to the config file
     synonym_files = ["my_synonyms.tsv"]
     dup_threshold = 0.8             # near-duplicate similarity
+    chunk_rows = 200000             # rows read and cleaned at a time (memory grows with it)
     min_n = 30
     n_boot = 1000
     satisfied_threshold = 4         # scores >= 4 count as satisfied (logistic drivers)
@@ -84,6 +85,7 @@ class Settings:
     keep_columns: list[str] = field(default_factory=list)
     pseudonym_key: str | None = None
     segmenter_backend: str = "rjieba"
+    chunk_rows: int = 200_000
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -135,6 +137,9 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
     if not (isinstance(settings.period_months, int) and settings.period_months >= 1):
         raise MinetoolsError(f"{where}: period_months must be a whole number of months >= 1, "
                              f"got {settings.period_months!r} (default 3).")
+    if not (isinstance(settings.chunk_rows, int) and settings.chunk_rows >= 1):
+        raise MinetoolsError(f"{where}: chunk_rows must be a whole number of rows >= 1, got {settings.chunk_rows!r} "
+                             "(default 200000; smaller uses less memory).")
     for flag in ("render", "keep_raw_text"):
         if not isinstance(getattr(settings, flag), bool):
             raise MinetoolsError(f"{where}: {flag} must be true or false, got {getattr(settings, flag)!r}.")

@@ -27,7 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-__all__ = ["ParsedTable", "decode_bytes", "parse_delimited", "clean_header"]
+__all__ = ["ParsedTable", "decode_bytes", "parse_delimited", "clean_header", "swallows_records"]
 
 _CR_IN_FIELD = "\ue000"  # a private-use character standing for a bare CR while parsing
 _DELIMITERS = (",", "\t", ";", "|")
@@ -147,7 +147,7 @@ def _records(text: str, delimiter: str) -> list[tuple[int, int, list[str]]]:
     return out
 
 
-def _swallows_records(fields: list[str], delimiter: str, width: int) -> bool:
+def swallows_records(fields: list[str], delimiter: str, width: int) -> bool:
     """A quoted field whose inner lines look like whole records (as many delimiters as a record has):
     an unclosed quote has swallowed the lines after it."""
     return width > 2 and any(part.count(delimiter) >= width - 1 for f in fields if "\n" in f
@@ -183,7 +183,7 @@ def parse_delimited(text: str, *, delimiter: str | None = None, default: str = "
     table = ParsedTable(clean_header([h.replace(_CR_IN_FIELD, " ") for h in header]), [], encoding="",
                         delimiter=delimiter, removed_nul=removed, original_header=list(header))
     for k, (line, last, fields) in enumerate(body):
-        if last > line and (len(fields) != width or _swallows_records(fields, delimiter, width)):
+        if last > line and (len(fields) != width or swallows_records(fields, delimiter, width)):
             raise ValueError(f"line {line}: a quoted field opened here is not closed where the record should end, "
                              f"so lines {line}–{last} would be read as one record; fix the quote in the export "
                              "(a \" inside a cell must be doubled) or re-export it")

@@ -17,7 +17,8 @@ from minetools.config import MinetoolsError
 from minetools.delimited import clean_header, decode_bytes, parse_delimited
 
 __all__ = [
-    "InputError", "read_complaints", "map_columns", "COLUMN_SYNONYMS", "COLUMN_STEMS", "write_csv",
+    "InputError", "read_complaints", "map_columns", "COLUMN_SYNONYMS", "COLUMN_STEMS", "write_csv", "FORMATS",
+    "sniff_format",
 ]
 
 
@@ -51,8 +52,8 @@ COLUMN_STEMS: dict[str, tuple[str, ...]] = {
     "id": ("编号", "单号", "工单号", "流水号", "ticket"),
 }
 
-_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".xlsx": "excel", ".xlsm": "excel",
-            ".xls": "excel", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".json": "jsonl"}
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".xlsx": "excel", ".xlsm": "excel",
+           ".xls": "excel", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".json": "jsonl"}
 
 
 def _norm(name) -> str:
@@ -62,7 +63,7 @@ def _norm(name) -> str:
 _MAGIC = {b"PK\x03\x04": "excel", b"\xd0\xcf\x11\xe0": "excel", b"PAR1": "parquet"}
 
 
-def _sniff_format(path: Path, fmt: str) -> str:
+def sniff_format(path: Path, fmt: str) -> str:
     """The format the file's first bytes show (an .xlsx renamed .csv is read as Excel); raises for
     files that are no table at all (gzip, a web page saved as .xls)."""
     with open(path, "rb") as fh:
@@ -208,13 +209,13 @@ def read_complaints(
         raise InputError(f"Input file not found: {path}. Check the path (relative paths start from {Path.cwd()}).")
     if path.is_dir():
         raise InputError(f"{path} is a folder; give the complaint file inside it (CSV, Excel, Parquet or JSONL).")
-    fmt = _FORMATS.get(path.suffix.lower())
+    fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(
             f"Unsupported file type {path.suffix or '(none)'!r} for {path}. minetools reads "
             ".csv, .tsv, .txt, .xlsx, .xls, .parquet and .jsonl; save the export in one of these."
         )
-    fmt = _sniff_format(path, fmt)
+    fmt = sniff_format(path, fmt)
     used_encoding = None
     sheet_used = None
     problems: dict = {"invalid": {}, "notes": {}, "removed_nul": 0}
@@ -323,7 +324,7 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> None:
     leading apostrophe; NUL bytes are removed; a carriage return inside a cell becomes a line
     break and every cell with a line break is quoted.
     """
-    out = df.copy()
+    out = df.copy(deep=False)  # columns are replaced, never changed in place
     out.columns = [_neutralise(str(c)) for c in out.columns]
     for col in out.columns:
         series = out[col]

@@ -2,7 +2,8 @@
 run directory), ``evaluate`` (read to themes, compared with human labels), ``write_drivers`` (the drivers stage
 again on a run directory) and ``write_audit``.
 
-read → clean (mask, normalise, status, duplicates) → segment → themes → summarise → drivers → figures → write.
+read → clean (mask, normalise, status) → segment, chunk by chunk; then duplicates → themes → summarise → drivers →
+figures → write.
 Every input row stays in ``complaints.parquet``, in input order, with a ``status`` and a ``status_reason``;
 statistics count each complaint once (rows with status ``ok`` or ``truncated``).
 """
@@ -173,14 +174,13 @@ def evaluate(input_path, out_dir=None, *, labels_col: str, settings: Settings | 
     """
     settings = dataclasses.replace(settings or Settings(), labels_col=None)  # the labels are never fitted on
     out = rundir.check_output_dir(out_dir, inputs=[input_path]) if out_dir is not None else None
-    names = ["read", "clean", "themes"]
+    names = ["read", "clean", "duplicates", "themes"]
     state = RunState(settings, input_path=input_path, given_model=load_model(model),
-                     progress=Progress(len(names), progress))
-    run_stages(state, names[:1])
-    check_labels_column(state.raw, labels_col, input_path)  # before the analysis, not after it
-    run_stages(state, names[1:])
+                     progress=Progress(len(names), progress), carry=(labels_col,))
+    check_labels_column(state.open_source().columns, labels_col, input_path)  # before the analysis, not after it
+    run_stages(state, names)
     rows, keys = state.analysed, state.keys
-    truth = gold_labels(state.raw, labels_col, keys, input_path)
+    truth = gold_labels(state.carried, labels_col, keys, input_path)
     pred = state.df[[f"theme_{k}" for k in keys]].set_axis(keys, axis=1)
     table, summary = evaluate_assignments(truth[rows], pred[rows])
     summary.update({"input": str(input_path), "labels_col": labels_col, "rows_excluded": int((~rows).sum()),

@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 
 from minetools import io, report, rundir, summaries
+from minetools.chunks import ChunkSource, open_chunks
 from minetools.clean.pii_columns import scrub_frame, scrub_json
-from minetools.clean.table import ANALYSED, ASSIGNED, STATUSES, prepare
+from minetools.clean.table import ANALYSED, ASSIGNED, STATUSES, RowPlan, mark_duplicate_rows, merge_row_reports, \
+    prepare_rows
 from minetools.config import Settings
 from minetools.model_choice import make_segmenter, theme_model_choice
 from minetools.segment import Segmenter
@@ -39,19 +41,21 @@ class Progress:
     def __init__(self, total: int, enabled: bool):
         self.total, self.enabled, self.i, self.timings = total, enabled, 0, {}
 
-    def start(self, name: str) -> float:
-        self.i += 1
+    def start(self, name: str, count: int = 1) -> float:
+        first, self.i = self.i + 1, self.i + count
         if self.enabled:
-            print(f"[{self.i}/{self.total}] {name}", end="", file=sys.stderr, flush=True)
+            at = f"{first}" if count == 1 else f"{first}–{self.i}"
+            print(f"[{at}/{self.total}] {name}", end="", file=sys.stderr, flush=True)
         return time.perf_counter()
 
     def detail(self, text: str) -> None:
         if self.enabled:
             print(f"{' ' + text if text else ''} …", end="", file=sys.stderr, flush=True)
 
-    def done(self, name: str, t0: float, failed: bool) -> None:
+    def done(self, name: str, t0: float, failed: bool, timings: dict | None = None) -> None:
+        """The end of a stage (or of a pass of row-wise stages, whose own ``timings`` are given)."""
         dt = time.perf_counter() - t0
-        self.timings[name] = round(dt, 3)
+        self.timings.update({k: round(v, 3) for k, v in timings.items()} if timings else {name: round(dt, 3)})
         if self.enabled:
             print(" failed" if failed else f" {dt:.1f} s", file=sys.stderr, flush=True)
 
@@ -65,7 +69,10 @@ class RunState:
     key: bytes | None = None  # pseudonym key (None: evaluation, nothing is written)
     given_model: object = None  # a ThemeModel or a model folder to apply, or None to choose one
     progress: Progress = field(default_factory=lambda: Progress(len(STAGES), False))
-    raw: pd.DataFrame | None = None  # read
+    carry: tuple = ()  # input columns kept as read, beside the table (human labels for fitting or evaluation)
+    source: ChunkSource | None = None  # read: the input as chunks
+    plan: RowPlan | None = None  # clean: what the first chunk decided for all
+    carried: pd.DataFrame | None = None  # the ``carry`` columns of every row, as read
     df: pd.DataFrame | None = None  # clean (and the columns of later stages)
     privacy: dict | None = None
     parsing: dict | None = None
@@ -88,6 +95,19 @@ class RunState:
     manifest: dict | None = None
     t_start: float = field(default_factory=time.perf_counter)
 
+    def __post_init__(self):
+        if self.settings.labels_col and self.settings.labels_col not in self.carry:
+            self.carry = (*self.carry, self.settings.labels_col)
+
+    def open_source(self) -> ChunkSource:
+        """The input as chunks (opened once; the reader's errors are raised here)."""
+        if self.source is None:
+            cfg = self.settings
+            self.source = open_chunks(self.input_path, chunk_rows=cfg.chunk_rows, text_col=cfg.text_col,
+                                      score_col=cfg.score_col, date_col=cfg.date_col, sheet=cfg.sheet,
+                                      encoding=cfg.encoding)
+        return self.source
+
     def choose_model(self) -> tuple:
         """The model to apply (None: fit one on the input) and why; decided once, at the themes stage."""
         if self.model_info is None:
@@ -98,22 +118,69 @@ class RunState:
         return self.model, self.model_info
 
 
-def read(s: RunState) -> None:
-    cfg = s.settings
-    s.raw = io.read_complaints(s.input_path, text_col=cfg.text_col, score_col=cfg.score_col, date_col=cfg.date_col,
-                               sheet=cfg.sheet, encoding=cfg.encoding)
+@dataclass
+class Chunk:
+    """One chunk of input rows on its way through the row-wise stages."""
+
+    offset: int  # input row of its first row
+    raw: pd.DataFrame
+    df: pd.DataFrame | None = None  # clean
+    reports: tuple | None = None  # clean: (privacy, parsing) of this chunk
+    assigned: np.ndarray | None = None  # clean: positions (in the chunk) of the rows that get themes
+    carried: pd.DataFrame | None = None
+    tokens: list | None = None  # segment
 
 
-def clean(s: RunState) -> None:
-    s.df, s.privacy, s.parsing = prepare(s.raw, s.settings, key=s.key)
+def read(s: RunState, c: Chunk) -> None:
+    """The chunk was read by the source (:mod:`minetools.chunks`); its time counts here."""
+
+
+def clean(s: RunState, c: Chunk) -> None:
+    c.df, privacy, parsing, s.plan = prepare_rows(c.raw, s.settings, key=s.key, meta=s.source.meta, offset=c.offset,
+                                                  plan=s.plan)
+    c.reports = (privacy, parsing)
+    c.assigned = np.flatnonzero(c.df["status"].isin(ASSIGNED).to_numpy())
+    c.carried = c.raw[[col for col in s.carry if col in c.raw.columns]].reset_index(drop=True)
+
+
+def segment(s: RunState, c: Chunk) -> None:
+    s.segmenter = s.segmenter or make_segmenter(s.settings)
+    texts = c.df["text_clean"].fillna("").str.slice(0, s.settings.max_chars)
+    c.tokens = segment_rows(c.df, texts, c.assigned, s.segmenter)
+
+
+def _gather(s: RunState, parts: list[Chunk]) -> None:
+    """The run's tables from its chunks, in input order."""
+    frames = [c.df for c in parts]
+    s.df = frames[0] if len(frames) == 1 else _concat_columns(frames)
+    s.df.attrs = dict(frames[0].attrs)
+    s.privacy, s.parsing = merge_row_reports([c.reports for c in parts])
+    s.assigned = np.concatenate([c.assigned + c.offset for c in parts])
+    s.carried = pd.concat([c.carried for c in parts], ignore_index=True)
+    texts = s.df["text_clean"].fillna("")
+    s.texts = texts.str.slice(0, s.settings.max_chars) if texts.str.len().max() > s.settings.max_chars else texts
+    if parts[0].tokens is not None:  # also in s.df["tokens"]
+        s.tokens = [t for c in parts for t in c.tokens]
+    if s.source.streamed and not s.df["text_clean"].fillna("").str.strip().astype(bool).any():
+        raise io.InputError(f"The text column {s.source.meta['columns']['text']!r} in {s.input_path} is empty in "
+                            "every row. Choose the column that holds the complaint text with --text-col (columns: "
+                            f"{', '.join(map(str, s.source.columns))}).")
+
+
+def _concat_columns(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat(frames)``, one column at a time, each chunk's column freed once copied (the run's table is
+    never held twice)."""
+    columns = {}
+    for col in frames[0].columns:
+        columns[col] = pd.concat([f[col] for f in frames], ignore_index=True)
+        for f in frames:
+            del f[col]
+    return pd.DataFrame(columns)
+
+
+def duplicates(s: RunState) -> None:
+    mark_duplicate_rows(s.df, s.settings, s.source.meta.get("row_problems", {}).get("notes", {}))
     s.analysed = s.df["status"].isin(ANALYSED).to_numpy()
-    s.assigned = np.flatnonzero(s.df["status"].isin(ASSIGNED).to_numpy())
-    s.texts = s.df["text_clean"].fillna("").str.slice(0, s.settings.max_chars)
-
-
-def segment(s: RunState) -> None:
-    s.segmenter = make_segmenter(s.settings)
-    s.tokens = segment_rows(s.df, s.texts, s.assigned, s.segmenter)
 
 
 def themes(s: RunState) -> None:
@@ -123,7 +190,7 @@ def themes(s: RunState) -> None:
     segmenter = s.segmenter or make_segmenter(s.settings)
     if model is None:
         model = ThemeModel(s.taxonomy, segmenter=segmenter, random_state=s.settings.seed)
-        gold = gold_labels(s.raw, s.settings.labels_col, s.keys, s.input_path)[s.analysed] \
+        gold = gold_labels(s.carried, s.settings.labels_col, s.keys, s.input_path)[s.analysed] \
             if s.settings.labels_col else None
         model.fit(s.texts[s.analysed].tolist(), gold)
         s.model = model
@@ -167,8 +234,9 @@ def write(s: RunState) -> None:
 @dataclass(frozen=True)
 class Stage:
     name: str
-    step: Callable[[RunState], None]
+    step: Callable  # (RunState) -> None, or (RunState, Chunk) -> None for a row-wise stage
     detail: Callable[[RunState], str]
+    rowwise: bool = False
 
 
 def _themes_detail(s: RunState) -> str:
@@ -184,9 +252,10 @@ def _figures_detail(s: RunState) -> str:
 
 #: The order of a run, the one place it is written.
 STAGES: tuple[Stage, ...] = (
-    Stage("read", read, lambda s: str(s.input_path)),
-    Stage("clean", clean, lambda s: f"{len(s.raw):,} rows"),
-    Stage("segment", segment, lambda s: f"{len(s.assigned):,} texts"),
+    Stage("read", read, lambda s: str(s.input_path), rowwise=True),
+    Stage("clean", clean, lambda s: "", rowwise=True),
+    Stage("segment", segment, lambda s: "", rowwise=True),
+    Stage("duplicates", duplicates, lambda s: f"{len(s.df):,} rows"),
     Stage("themes", themes, _themes_detail),
     Stage("summarise", summarise, lambda s: "theme table and proposed themes"),
     Stage("drivers", drivers, lambda s: f"{int(s.analysed.sum()):,} complaints"),
@@ -196,14 +265,59 @@ STAGES: tuple[Stage, ...] = (
 STAGE_NAMES = tuple(stage.name for stage in STAGES)
 
 
+def _run_rowwise(state: RunState, group: list[Stage]) -> None:
+    """The row-wise stages ``group`` (starting with ``read``) on every chunk of the input, then the tables."""
+    label = ", ".join(stage.name for stage in group)
+    t0 = state.progress.start(label, len(group))
+    timings = dict.fromkeys((stage.name for stage in group), 0.0)
+    failed, parts, rows = True, [], 0
+    try:
+        state.progress.detail(str(state.input_path))
+        if state.key is None:  # evaluation: pseudonyms are never written, but must agree across chunks
+            import secrets
+
+            state.key = secrets.token_bytes(32)
+        t = time.perf_counter()
+        state.open_source()
+        for offset, raw in state.source.chunks():
+            timings["read"] += time.perf_counter() - t
+            chunk = Chunk(offset, raw)
+            for stage in group[1:]:
+                t = time.perf_counter()
+                stage.step(state, chunk)
+                timings[stage.name] += time.perf_counter() - t
+            chunk.raw = None  # only this chunk's rows were held as read
+            parts.append(chunk)
+            rows += len(chunk.df)
+            if state.source.streamed:
+                state.progress.detail(f"{rows:,} rows")
+            t = time.perf_counter()
+        t = time.perf_counter()
+        _gather(state, parts)
+        timings[group[-1].name] += time.perf_counter() - t
+        if not state.source.streamed:
+            state.progress.detail(f"{len(state.df):,} rows")
+        failed = False
+    finally:
+        state.progress.done(label, t0, failed, timings)
+
+
 def run_stages(state: RunState, names: Sequence[str] | None = None) -> RunState:
-    """Run the stages ``names`` (all by default) in the order of :data:`STAGES` on ``state``."""
+    """Run the stages ``names`` (all by default) in the order of :data:`STAGES` on ``state``.
+
+    Row-wise stages must start at ``read``: they run as one pass over the input's chunks."""
     wanted = list(STAGE_NAMES if names is None else names)
     unknown = [n for n in wanted if n not in STAGE_NAMES]
     if unknown:
         raise ValueError(f"unknown stage(s) {unknown}; the stages are {', '.join(STAGE_NAMES)}")
+    rowwise = [stage for stage in STAGES if stage.rowwise and stage.name in wanted]
+    if rowwise:
+        if rowwise[0].name != "read":
+            raise ValueError(f"the row-wise stages {', '.join(st.name for st in rowwise)} run on chunks of the input "
+                             "and need 'read' first")
+        _run_rowwise(state, rowwise)
     for stage in STAGES:
-        if stage.name not in wanted:
+        if stage.rowwise or stage.name not in wanted:
             continue
         t0 = state.progress.start(stage.name)
         failed = True
@@ -242,16 +356,16 @@ def segment_rows(df: pd.DataFrame, texts: pd.Series, idx: np.ndarray, segmenter:
     return tokens
 
 
-def check_labels_column(raw: pd.DataFrame, column: str, input_path) -> None:
-    """A clear error when the human-labels column is not in the input."""
-    if column not in raw.columns:
+def check_labels_column(columns, column: str, input_path) -> None:
+    """A clear error when the human-labels column is not among the input's ``columns``."""
+    if column not in columns:
         raise io.InputError(f"Labels column {column!r} is not in {input_path}. "
-                            f"Columns found: {', '.join(map(str, raw.columns))}.")
+                            f"Columns found: {', '.join(map(str, columns))}.")
 
 
 def gold_labels(raw: pd.DataFrame, column: str, keys, input_path) -> pd.DataFrame:
     """0/1 theme matrix from a column of human labels (empty = none of the themes)."""
-    check_labels_column(raw, column, input_path)
+    check_labels_column(raw.columns, column, input_path)
     try:
         return labels_frame(raw[column].reset_index(drop=True), keys)
     except ValueError as exc:
@@ -291,10 +405,10 @@ def _versions() -> dict:
 
 def manifest(s: RunState) -> dict:
     """manifest.json: versions, settings, hashes, row accounting, privacy, timings (every string checked)."""
-    df, raw = s.df, s.raw
+    df = s.df
     counts = df["status"].value_counts().reindex(list(STATUSES), fill_value=0)
-    source = {k: v for k, v in raw.attrs["minetools"].items() if k != "row_problems"}
-    problems = raw.attrs["minetools"].get("row_problems", {})
+    source = {k: v for k, v in s.source.meta.items() if k != "row_problems"}
+    problems = s.source.meta.get("row_problems", {})
     info = s.model_info
     out = {
         "minetools_version": _versions()["minetools"],

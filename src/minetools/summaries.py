@@ -46,12 +46,19 @@ def themes_table(df, analysed, taxonomy, tokens, seed=0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _driver_data(df, analysed, keys, settings: Settings, *, with_text: bool) -> pd.DataFrame:
+    """The analysed rows, with only the columns the driver analyses read (not a copy of the whole table)."""
+    wanted = ["score", "month", "handling_days", "closed_late", *[f"theme_{k}" for k in keys],
+              *settings.covariates, *settings.segments, *(["text_clean"] if with_text else [])]
+    return df.loc[analysed, [c for c in dict.fromkeys(wanted) if c in df.columns]]
+
+
 def drivers_table(df, analysed, keys, settings: Settings, warnings: list) -> tuple[pd.DataFrame, dict]:
     """drivers.csv: on the survey score, or on the text-derived proxy when there is none."""
     from minetools import intensity
 
-    data = df.loc[analysed]
-    scored = data["score"].notna().sum() > 0
+    scored = df.loc[analysed, "score"].notna().sum() > 0
+    data = _driver_data(df, analysed, keys, settings, with_text=not scored)
     satisfied = settings.satisfied_threshold if scored else None
     basis, basis_zh = score_basis(df.attrs.get("score_scale"), satisfied, proxy=not scored)
     score_col = "score" if scored else "score_proxy"
@@ -88,8 +95,8 @@ def comparisons(df, analysed, keys, settings: Settings, meta: dict, warnings: li
     """drivers_segments.csv (per branch/channel/customer type) and drivers_change.csv (recent vs earlier months)."""
     if not meta.get("n"):
         return None, None
-    data = df.loc[analysed]
     score_col = meta["score_col"]
+    data = _driver_data(df, analysed, keys, settings, with_text=score_col == "score_proxy")
     if score_col == "score_proxy":
         from minetools import intensity
 

@@ -229,7 +229,7 @@ def _record_id_treatment(text: pd.Series, key: bytes) -> tuple[pd.Series | None,
 
 
 def protect_columns(df: pd.DataFrame, *, key: bytes, keep=(), raw_text_col: str | None = None,
-                    text_col: str | None = None, id_col: str | None = None
+                    text_col: str | None = None, id_col: str | None = None, kinds: dict | None = None
                     ) -> tuple[pd.DataFrame, dict[str, ColumnTreatment]]:
     """Every column of ``df`` protected as the module docstring says; returns (frame, treatment per column).
 
@@ -237,6 +237,8 @@ def protect_columns(df: pd.DataFrame, *, key: bytes, keep=(), raw_text_col: str 
     text column when the user asked for it unmasked (``keep_raw_text``). ``text_col``: the
     complaint text column (always masked, never pseudonymised, whatever its content).
     ``id_col``: the export's record id column (kept unless its values are personal data).
+    ``kinds``: column → kind for the columns whose kind was judged by their content on an earlier chunk
+    of the same file (the others are then not judged again: each chunk of a file is treated alike).
     """
     out = df.copy()
     report: dict[str, ColumnTreatment] = {}
@@ -258,7 +260,7 @@ def protect_columns(df: pd.DataFrame, *, key: bytes, keep=(), raw_text_col: str 
             continue
         kind, how = (None, None) if col == text_col else (header_kind(col), "header")
         if kind is None and col != text_col:
-            kind, how = _content_kind(text), "content"
+            kind, how = (_content_kind(text) if kinds is None else kinds.get(col)), "content"
         if kind is not None:
             out[col] = pd.array([pseudonym(v, kind, key) for v in text.tolist()], dtype="string")
             report[col] = ColumnTreatment("pseudonymised", kind, how)
@@ -287,7 +289,7 @@ def scrub_frame(df: pd.DataFrame, *, skip=()) -> pd.DataFrame:
     were never complaint text, and this pass catches what they may carry. Lists of strings
     (tokens) are left to ``skip``; masking is idempotent, so already masked text is unchanged.
     """
-    out = df.copy()
+    out = df.copy(deep=False)  # columns are replaced, never changed in place
     for col in out.columns:
         if col in skip or not _is_text_column(out[col]):
             continue

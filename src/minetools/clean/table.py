@@ -9,16 +9,18 @@ and parses scores and dates. Input columns named like the columns a run adds (``
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
 from minetools.clean.dedup import mark_duplicates
 from minetools.clean.pii import PII_KINDS, mask_texts, placeholder
-from minetools.clean.pii_columns import protect_columns
+from minetools.clean.pii_columns import ColumnTreatment, protect_columns
 from minetools.clean.status import classify_text, clean_texts, dedup_key
 from minetools.parse import canonical_frame
 
-__all__ = ["prepare", "STATUSES", "ANALYSED", "ASSIGNED", "RESERVED_COLUMNS", "RECEIVED_NAMES", "CLOSED_NAMES"]
+__all__ = ["prepare", "prepare_rows", "mark_duplicate_rows", "merge_row_reports", "RowPlan", "STATUSES", "ANALYSED", "ASSIGNED", "RESERVED_COLUMNS", "RECEIVED_NAMES", "CLOSED_NAMES"]
 
 STATUSES = ("ok", "duplicate", "empty", "invalid", "truncated")
 #: statuses whose rows enter counts and statistics (each complaint once)
@@ -51,13 +53,19 @@ def _rename_reserved(df: pd.DataFrame, columns: dict[str, str]) -> tuple[pd.Data
     return df, columns, renamed
 
 
-def _statuses(df: pd.DataFrame, problems: dict, settings) -> None:
-    """``status``, ``status_reason`` and ``duplicate_of`` for every row."""
+def _statuses(df: pd.DataFrame, invalid: dict, settings) -> None:
+    """``status`` and ``status_reason`` of every row from its own text (duplicates are marked later, over all
+    rows: :func:`mark_duplicate_rows`); ``invalid`` maps rows of ``df`` the reader could not trust to why."""
     status = [classify_text(t, max_chars=settings.max_chars) for t in df["text_clean"]]
     df["status"] = pd.Series([s for s, _ in status], dtype="string")
     df["status_reason"] = pd.Series([r for _, r in status], dtype="string")
-    for row, reason in problems.get("invalid", {}).items():
+    for row, reason in invalid.items():
         df.loc[row, ["status", "status_reason"]] = ["invalid", reason]
+
+
+def mark_duplicate_rows(df: pd.DataFrame, settings, notes: dict | None = None) -> None:
+    """Status ``duplicate`` and ``duplicate_of`` for resubmissions, over every row of the run (in place);
+    then the repairs the reader made (``notes``: row → what was repaired) are added to the reasons."""
     eligible = df["status"].isin(ANALYSED)
     first = mark_duplicates(df["text_clean"], eligible, threshold=settings.dup_threshold)
     dup = first.notna()
@@ -68,7 +76,7 @@ def _statuses(df: pd.DataFrame, problems: dict, settings) -> None:
              for a, b in zip(df.loc[dup, "text_clean"], df.loc[first[dup].astype(int), "text_clean"])]
     df.loc[dup, "status_reason"] = [f"{'same text as' if same else 'near-duplicate of'} record {rid}"
                                     for same, rid in zip(exact, df.loc[dup, "duplicate_of"])]
-    for row, note in problems.get("notes", {}).items():  # repairs the reader made: said, never hidden
+    for row, note in (notes or {}).items():  # repairs the reader made: said, never hidden
         reason = df.at[row, "status_reason"]
         df.at[row, "status_reason"] = f"{reason}; {note}" if reason else note
 
@@ -90,37 +98,42 @@ def _timestamp_columns(raw: pd.DataFrame, settings) -> tuple[str | None, str | N
     return found[0], found[1]
 
 
-def prepare(raw: pd.DataFrame, settings, *, key: bytes | None = None) -> tuple[pd.DataFrame, dict, dict]:
-    """Protect every column, clean the text, parse scores and dates, and give every row a status.
+@dataclass(frozen=True)
+class RowPlan:
+    """What the first chunk of a file decides for every later one, so that each chunk is treated alike:
+    the personal-data kind of each column judged by its content, and the satisfaction scale."""
 
-    ``raw`` is a table from :func:`minetools.io.read_complaints`; ``settings`` the run's
-    :class:`~minetools.config.Settings`; ``key`` the pseudonym key (a throwaway random key
-    when None, so pseudonyms are then not comparable across runs).
+    kinds: dict = field(default_factory=dict)  # column → kind (or None), from the first chunk's cells
+    score_scale: str | None = None
 
-    Returns the frame (input columns first, protected; then record_id, text_clean, status,
-    status_reason, duplicate_of, score, score_issue, date_issue, month, role and handling-time
-    columns), the privacy report (``masked`` per placeholder, ``columns`` treatment per
-    column, ``renamed`` input columns) and a summary of parsing.
+
+def prepare_rows(raw: pd.DataFrame, settings, *, key: bytes, meta: dict, offset: int = 0,
+                 plan: RowPlan | None = None) -> tuple[pd.DataFrame, dict, dict, RowPlan]:
+    """The row-wise part of :func:`prepare` on one chunk of a file (rows ``offset`` … of the input).
+
+    ``meta`` is the reader's ``attrs["minetools"]`` (columns, row problems by 0-based input row);
+    ``plan`` what the first chunk decided (None for the first chunk: decided here). Returns the
+    chunk's frame (``duplicate_of`` still empty), its column treatments, its parsing summary and the plan.
     """
-    import secrets
-
-    meta = raw.attrs["minetools"]
     df = raw.reset_index(drop=True).copy()
     df.attrs = {}
     df, columns, renamed = _rename_reserved(df, dict(meta["columns"]))
     text_col = columns["text"]
     kept_raw = text_col if settings.keep_raw_text else None
-    protected, treatments = protect_columns(df, key=key or secrets.token_bytes(32), keep=tuple(settings.keep_columns),
-                                            raw_text_col=kept_raw, text_col=text_col, id_col=columns.get("id"))
+    protected, treatments = protect_columns(df, key=key, keep=tuple(settings.keep_columns), raw_text_col=kept_raw,
+                                            text_col=text_col, id_col=columns.get("id"),
+                                            kinds=None if plan is None else plan.kinds)
     masked_text = protected[text_col].fillna("").tolist() if kept_raw is None else \
         mask_texts(df[text_col].astype("string").fillna("").tolist())[0]
     df = protected
-    df["record_id"] = np.arange(1, len(df) + 1)
+    df["record_id"] = np.arange(offset + 1, offset + len(df) + 1)
     df["text_clean"] = pd.Series(clean_texts(masked_text), dtype="string")
-    _statuses(df, meta.get("row_problems", {}), settings)
+    invalid = meta.get("row_problems", {}).get("invalid", {})
+    _statuses(df, {r - offset: why for r, why in invalid.items() if offset <= r < offset + len(df)}, settings)
+    df["duplicate_of"] = pd.array([pd.NA] * len(df), dtype="Int64")
 
-    canon = canonical_frame(raw.reset_index(drop=True).rename(columns=renamed), scale=settings.score_scale,
-                            columns=columns)
+    scale = settings.score_scale if plan is None else plan.score_scale
+    canon = canonical_frame(raw.reset_index(drop=True).rename(columns=renamed), scale=scale, columns=columns)
     df["score"] = canon["score"]
     df["score_issue"] = canon["score_issue"].astype("string")
     df["date_issue"] = canon["date_issue"].astype("string")
@@ -137,9 +150,6 @@ def prepare(raw: pd.DataFrame, settings, *, key: bytes | None = None) -> tuple[p
         df["handling_days"] = timing["handling_days"].round(1)
         df["closed_late"] = timing["closed_late"]
     df.attrs["score_scale"] = canon.attrs["score_scale"]
-    masked_counts = {k: sum(t.masked.get(k, 0) for t in treatments.values()) for k in PII_KINDS}
-    privacy = {"masked": {placeholder(k).strip("[]"): n for k, n in masked_counts.items()},
-               "columns": {c: t.to_dict() for c, t in treatments.items()}, "renamed": renamed}
     parsing = {
         "score_scale": canon.attrs["score_scale"],
         "score_missing": int(canon["score"].isna().sum()),
@@ -147,4 +157,53 @@ def prepare(raw: pd.DataFrame, settings, *, key: bytes | None = None) -> tuple[p
         "date_missing": int(canon["date"].isna().sum()) if "date" in columns else None,
         "date_issues": int(canon["date_issue"].notna().sum()),
     }
+    if plan is None:
+        plan = RowPlan({c: t.kind for c, t in treatments.items() if t.detected_by == "content"},
+                       canon.attrs["score_scale"])
+    return df, {"columns": treatments, "renamed": renamed}, parsing, plan
+
+
+def merge_row_reports(parts: list[tuple[dict, dict]]) -> tuple[dict, dict]:
+    """The privacy report and the parsing summary of a whole file from those of its chunks."""
+    columns: dict[str, ColumnTreatment] = {}
+    for privacy, _ in parts:
+        for col, t in privacy["columns"].items():
+            seen = columns.get(col)
+            if seen is None:
+                columns[col] = ColumnTreatment(t.treatment, t.kind, t.detected_by, dict(t.masked))
+                continue
+            if t.treatment == "masked" and seen.treatment == "unchanged":  # a chunk found something
+                seen.treatment, seen.kind, seen.detected_by = t.treatment, t.kind, t.detected_by
+            for k, n in t.masked.items():
+                seen.masked[k] = seen.masked.get(k, 0) + n
+    masked_counts = {k: sum(t.masked.get(k, 0) for t in columns.values()) for k in PII_KINDS}
+    privacy = {"masked": {placeholder(k).strip("[]"): n for k, n in masked_counts.items()},
+               "columns": {c: t.to_dict() for c, t in columns.items()}, "renamed": parts[0][0]["renamed"]}
+    first = parts[0][1]
+    parsing = {"score_scale": first["score_scale"]}
+    for name in ("score_missing", "score_issues", "date_missing", "date_issues"):
+        values = [p[name] for _, p in parts]
+        parsing[name] = None if values[0] is None else sum(values)
+    return privacy, parsing
+
+
+def prepare(raw: pd.DataFrame, settings, *, key: bytes | None = None) -> tuple[pd.DataFrame, dict, dict]:
+    """Protect every column, clean the text, parse scores and dates, and give every row a status.
+
+    ``raw`` is a table from :func:`minetools.io.read_complaints`; ``settings`` the run's
+    :class:`~minetools.config.Settings`; ``key`` the pseudonym key (a throwaway random key
+    when None, so pseudonyms are then not comparable across runs).
+
+    Returns the frame (input columns first, protected; then record_id, text_clean, status,
+    status_reason, duplicate_of, score, score_issue, date_issue, month, role and handling-time
+    columns), the privacy report (``masked`` per placeholder, ``columns`` treatment per
+    column, ``renamed`` input columns) and a summary of parsing. A run does the same in chunks
+    (:func:`prepare_rows` on each, then :func:`mark_duplicate_rows` over all).
+    """
+    import secrets
+
+    meta = raw.attrs["minetools"]
+    df, privacy, parsing, _ = prepare_rows(raw, settings, key=key or secrets.token_bytes(32), meta=meta)
+    mark_duplicate_rows(df, settings, meta.get("row_problems", {}).get("notes", {}))
+    privacy, parsing = merge_row_reports([(privacy, parsing)])
     return df, privacy, parsing
