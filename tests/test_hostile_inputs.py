@@ -39,7 +39,7 @@ def test_a_2_mb_cell_built_to_make_patterns_backtrack_is_analysed(tmp_path):
 def test_an_unexpected_failure_is_one_line_and_exit_1(tmp_path, capsys, monkeypatch):
     import minetools.stages as stages
 
-    monkeypatch.setattr(stages, "prepare", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(stages, "prepare_rows", lambda *a, **k: 1 / 0)
     path = tmp_path / "in.csv"
     pd.DataFrame({"投诉内容": ["排队太久"] * 3}).to_csv(path, index=False)
     assert main(["run", str(path), "--out", str(tmp_path / "o"), "--quiet"]) == 1

@@ -34,7 +34,7 @@ def test_an_output_path_that_cannot_be_a_folder_is_refused_before_reading(tmp_pa
     out = make_out(tmp_path)
     assert main(["run", str(small_csv), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert message in err and "[1/8]" not in err and "Traceback" not in err  # nothing was read or analysed
+    assert message in err and "[1" not in err and "Traceback" not in err  # nothing was read or analysed
     assert (tmp_path / ("out.txt" if "file" in message and "below" not in message else "file.txt")).read_text() == \
         "keep me"
 
@@ -111,7 +111,7 @@ def test_a_killed_run_leaves_the_last_good_run_and_the_next_run_cleans_up(tmp_pa
     proc = subprocess.Popen([sys.executable, "-m", "minetools.cli", "run", str(small_csv), "--out", str(out)],
                             stderr=subprocess.PIPE, text=True, env=env)
     for line in proc.stderr:  # kill it while it analyses, once the staging folder exists
-        if "[3/8]" in line:
+        if "] themes" in line:
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait()

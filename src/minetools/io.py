@@ -317,22 +317,26 @@ def _neutralise(value):
     return value
 
 
-def write_csv(df: pd.DataFrame, path: str | Path) -> None:
+def write_csv(df: pd.DataFrame, path: str | Path, *, rows_per_part: int = 100_000) -> None:
     """Write a CSV that opens in Excel (UTF-8 with BOM) and reads back with as many rows as ``df``.
 
     Formula-like cells *and headers* (``=``, ``+``, ``-``, ``@``, tab, CR at the start) get a
     leading apostrophe; NUL bytes are removed; a carriage return inside a cell becomes a line
-    break and every cell with a line break is quoted.
+    break and every cell with a line break is quoted. Written ``rows_per_part`` rows at a time,
+    so a large table is never held twice.
     """
-    out = df.copy(deep=False)  # columns are replaced, never changed in place
-    out.columns = [_neutralise(str(c)) for c in out.columns]
-    for col in out.columns:
-        series = out[col]
-        if series.dtype == object or pd.api.types.is_string_dtype(series):
-            text = series.astype("string")  # found with vectorised string tests; only those cells are rewritten
-            needs = (text.str.contains("[\x00\r]", regex=True, na=False)
-                     | text.str.startswith(_FORMULA_START, na=False)).to_numpy(dtype=bool)
-            if needs.any():
-                out[col] = [_neutralise(v) if n else v for v, n in zip(series.tolist(), needs)]
-                out[col] = out[col].astype(series.dtype)
-    out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    header = [_neutralise(str(c)) for c in df.columns]
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        for lo in range(0, max(len(df), 1), rows_per_part):
+            out = df.iloc[lo:lo + rows_per_part].copy(deep=False)  # columns are replaced, never changed in place
+            out.columns = header
+            for col in range(out.shape[1]):
+                series = out.iloc[:, col]
+                if series.dtype == object or pd.api.types.is_string_dtype(series):
+                    text = series.astype("string")  # vectorised string tests; only those cells are rewritten
+                    needs = (text.str.contains("[\x00\r]", regex=True, na=False)
+                             | text.str.startswith(_FORMULA_START, na=False)).to_numpy(dtype=bool)
+                    if needs.any():
+                        fixed = [_neutralise(v) if n else v for v, n in zip(series.tolist(), needs)]
+                        out.isetitem(col, pd.Series(fixed, index=series.index).astype(series.dtype))
+            out.to_csv(fh, index=False, header=lo == 0, lineterminator="\n")

@@ -1,12 +1,15 @@
 """The stages of a run, in order, and the runner that executes any stretch of them.
 
-:data:`STAGES` is the one list of stages: read → clean → segment → themes → summarise → drivers → figures →
-write.  Each stage is a function of the :class:`RunState` that reads the tables earlier stages left there and
-adds its own (``clean`` adds the complaint table, ``themes`` its theme columns, ``drivers`` the driver tables
-…); the work itself is done by functions of tables (:func:`minetools.clean.table.prepare`,
-:func:`assign_themes`, :mod:`minetools.summaries`, …).  :func:`run_stages` runs the named stages in list order
-with one progress line and one timing each, so ``run`` runs them all, ``evaluate`` stops after ``themes`` and
-recomputing the drivers of a run directory starts and stops at ``drivers``.
+:data:`STAGES` is the one list of stages: read → clean → segment → duplicates → themes → summarise → drivers →
+figures → write.  The first three are row-wise: each is a function of one :class:`Chunk` of rows (with the
+:class:`RunState` as context), and the runner streams the input through them chunk by chunk
+(:mod:`minetools.chunks`), so only one chunk of the file is held as read.  The others are global: functions of
+the :class:`RunState` that read the tables earlier stages left there and add their own (``duplicates`` the
+statuses over all rows, ``themes`` the theme columns, ``drivers`` the driver tables …).  The work itself is done
+by functions of tables (:func:`minetools.clean.table.prepare_rows`, :func:`assign_themes`,
+:mod:`minetools.summaries`, …).  :func:`run_stages` runs the named stages in list order with one progress line
+and one timing each (one line for the pass of the row-wise stages), so ``run`` runs them all, ``evaluate`` stops
+after ``themes`` and recomputing the drivers of a run directory starts and stops at ``drivers``.
 """
 
 from __future__ import annotations
@@ -378,7 +381,7 @@ def write_tables(writer: rundir.RunWriter, s: RunState) -> None:
             if t["treatment"] in ("kept", "pseudonymised", "masked", "unchanged")}  # each decided on in prepare
     safe |= {"text_clean", "tokens", "themes"}  # masked twice already; lists of tokens of text_clean
     complaints = scrub_frame(s.df, skip=safe)
-    complaints.to_parquet(writer.path(rundir.COMPLAINTS_PARQUET), index=False)
+    write_parquet(complaints, writer.path(rundir.COMPLAINTS_PARQUET))
     csv_frame = complaints.drop(columns=["tokens"] + [f"score_{k}" for k in s.keys])
     csv_frame["themes"] = ["|".join(t) for t in complaints["themes"]]
     io.write_csv(csv_frame, writer.path(rundir.COMPLAINTS_CSV))
@@ -386,6 +389,19 @@ def write_tables(writer: rundir.RunWriter, s: RunState) -> None:
                         (rundir.SEGMENTS_CSV, s.segments_table), (rundir.CHANGE_CSV, s.change_table)):
         if table is not None:
             io.write_csv(scrub_frame(table), writer.path(name))
+
+
+def write_parquet(df: pd.DataFrame, path, *, rows_per_group: int = 100_000) -> None:
+    """``df.to_parquet(path)``, converted and written one row group of ``rows_per_group`` rows at a time (a large
+    table is never held twice)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.Schema.from_pandas(df, preserve_index=False)
+    with pq.ParquetWriter(path, schema) as out:
+        for lo in range(0, max(len(df), 1), rows_per_group):
+            out.write_table(pa.Table.from_pandas(df.iloc[lo:lo + rows_per_group], schema=schema,
+                                                 preserve_index=False))
 
 
 def _file_hash(path) -> str:

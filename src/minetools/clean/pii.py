@@ -128,8 +128,14 @@ def _group(kind: str):
 
 
 # --- the passes, in order ------------------------------------------------------------------------
-def _passes(r: Rules):
-    """(pattern, decision, retry a turned-down match one character later), in order."""
+def _passes(r: Rules, numbers_only: bool = False):
+    """(pattern, decision, retry a turned-down match one character later), in order; with ``numbers_only``
+    the passes of e-mails and numbers (steps 1–3) only."""
+    numbers = _number_passes(r)
+    return numbers if numbers_only else numbers + _word_passes(r)
+
+
+def _number_passes(r: Rules):
     return (
         (r.email, _whole("email"), False),
         (r.spoken_email, _whole("email"), False),
@@ -141,6 +147,11 @@ def _passes(r: Rules):
         (r.digits, nums.number_edits, False),
         (r.cn_digits, nums.cn_number_edits, False),
         (r.extension, _whole("landline"), False),
+    )
+
+
+def _word_passes(r: Rules):
+    return (
         (r.plate, nums.plate_edits, True),
         (r.address, nums.address_edits, False),
         (r.estate_units, nums.estate_unit_edits, False),
@@ -162,12 +173,12 @@ def _passes(r: Rules):
     )
 
 
-def _mask_batch(s: str, counts: Counter) -> str:
+def _mask_batch(s: str, counts: Counter, numbers_only: bool = False) -> str:
     r = rules()
     b = s.encode("utf-8")
-    for pattern, decide, retry in _passes(r):
+    for pattern, decide, retry in _passes(r, numbers_only):
         b = _apply(pattern, b, decide, counts, r, retry)
-    return mask_tagged_names(b.decode("utf-8"), r, counts)
+    return b.decode("utf-8") if numbers_only else mask_tagged_names(b.decode("utf-8"), r, counts)
 
 
 def _batches(texts: list[str]):
@@ -182,13 +193,16 @@ def _batches(texts: list[str]):
         yield batch
 
 
-def mask_texts(texts: Sequence[str], *, normalized: bool = False) -> tuple[list[str], dict[str, int]]:
+def mask_texts(texts: Sequence[str], *, normalized: bool = False, numbers_only: bool = False
+               ) -> tuple[list[str], dict[str, int]]:
     """Mask personal data in many texts at once.
 
     Parameters
     ----------
     texts : strings (anything else is returned unchanged).
     normalized : the texts already went through :func:`minetools.clean.normalize_text`.
+    numbers_only : only e-mails and numbers (steps 1–3 of the module docstring; for record ids, which
+        are personal only when they hold a phone, an ID, a card number or an e-mail).
 
     A text longer than :data:`MAX_CELL_CHARS` is cut to that length (after normalising) before it is
     masked. Many texts (:data:`PARALLEL_MIN_CHARS` characters or more) are split into one share per
@@ -205,15 +219,15 @@ def mask_texts(texts: Sequence[str], *, normalized: bool = False) -> tuple[list[
     size = sum(len(t) for t in texts if isinstance(t, str))
     cores = min(available_cores(), 4)
     if size < PARALLEL_MIN_CHARS or cores < 2:
-        return _mask_share(texts, normalized)
+        return _mask_share(texts, normalized, numbers_only)
     step = -(-len(texts) // cores)
-    shares = fork_map(_mask_share, [texts[i:i + step] for i in range(0, len(texts), step)], (normalized,),
-                      parallel=True)
+    shares = fork_map(_mask_share, [texts[i:i + step] for i in range(0, len(texts), step)],
+                      (normalized, numbers_only), parallel=True)
     per_kind = {k: sum(share[1][k] for share in shares) for k in PII_KINDS}
     return [m for share in shares for m in share[0]], per_kind
 
 
-def _mask_share(texts: list, normalized: bool) -> tuple[list[str], dict[str, int]]:
+def _mask_share(texts: list, normalized: bool, numbers_only: bool = False) -> tuple[list[str], dict[str, int]]:
     """:func:`mask_texts` on one share of the texts, in this process."""
     r = rules()
     by_placeholder = {f"[{v}]": k for k, v in r.placeholders.items()}
@@ -224,7 +238,7 @@ def _mask_share(texts: list, normalized: bool) -> tuple[list[str], dict[str, int
     counts: Counter = Counter()
     name = f"[{r.placeholders['name']}]"
     for batch in _batches(strings):
-        masked = _mask_batch(SEP.join(strings[i] for i in batch), counts).split(SEP)
+        masked = _mask_batch(SEP.join(strings[i] for i in batch), counts, numbers_only).split(SEP)
         for i, m in zip(batch, masked):
             out[idx[i]] = _name_everywhere(strings[i], m, name, counts) if name in m else m
     per_kind = {k: 0 for k in PII_KINDS}

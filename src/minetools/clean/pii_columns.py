@@ -219,7 +219,7 @@ def _record_id_treatment(text: pd.Series, key: bytes) -> tuple[pd.Series | None,
     an id that holds a phone, an ID, a card number or an e-mail is replaced by its pseudonym."""
     values = text.tolist()
     strict = {placeholder(k) for k in ("mobile", "id", "card", "email")}
-    masked = mask_texts([v if isinstance(v, str) else "" for v in values])[0]
+    masked = mask_texts([v if isinstance(v, str) else "" for v in values], numbers_only=True)[0]
     personal = [bool(set(_PLACEHOLDER.findall(m)) & strict) for m in masked]
     if not any(personal):
         return None, ColumnTreatment("unchanged", detected_by="record id")

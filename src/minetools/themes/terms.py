@@ -8,11 +8,10 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import CountVectorizer
 
 from minetools.clean import looks_like_person
 from minetools.taxonomy import MASK_CHAR
-from minetools.themes.features import PLACEHOLDER_RE, identity
+from minetools.themes.features import PLACEHOLDER_RE
 
 __all__ = ["top_terms", "keep_token"]
 
@@ -26,6 +25,29 @@ def keep_token(tok: str) -> bool:
     if MASK_CHAR in tok:
         return False
     return bool(_HAS_WORD_CHAR.search(tok)) and not tok.isdigit() and not looks_like_person(tok)
+
+
+def _presence_matrix(tokens: Sequence[Sequence[str]]):
+    """(documents × kept tokens 0/1 matrix as CSC floats, the tokens), built without a copy of the documents."""
+    import array
+
+    from scipy import sparse
+
+    columns: dict[str, int] = {}
+    keep: dict[str, bool] = {}
+    indices, indptr = array.array("i"), array.array("q", [0])
+    for doc in tokens:
+        for t in set(doc):
+            kept = keep.get(t)
+            if kept is None:
+                kept = keep[t] = keep_token(t)
+            if kept:
+                indices.append(columns.setdefault(t, len(columns)))
+        indptr.append(len(indices))
+    indices_np = np.frombuffer(indices, dtype=np.int32) if len(indices) else np.zeros(0, dtype=np.int32)
+    X = sparse.csr_matrix((np.ones(len(indices_np)), indices_np, np.frombuffer(indptr, dtype=np.int64)),
+                          shape=(len(indptr) - 1, len(columns)))
+    return X.tocsc(), np.array(list(columns), dtype=object)
 
 
 def top_terms(tokens: Sequence[Sequence[str]], assigned, *, n: int = 10, min_count: int = 2,
@@ -57,16 +79,12 @@ def top_terms(tokens: Sequence[Sequence[str]], assigned, *, n: int = 10, min_cou
         for i, a in enumerate(assigned):
             for k in a:
                 member[i, pos[k]] = True
-    tokens = [list(t) for t in tokens]
     if len(tokens) != member.shape[0]:
         raise ValueError(f"tokens has {len(tokens)} documents but assigned has {member.shape[0]}")
     result: dict[str, list[str]] = {k: [] for k in keys}
-    docs = [[t for t in set(doc) if keep_token(t)] for doc in tokens]
-    if not any(docs):
+    X, vocab = _presence_matrix(tokens)
+    if X.nnz == 0:
         return result
-    cv = CountVectorizer(analyzer=identity, binary=True)
-    X = cv.fit_transform(docs).tocsc().astype(np.float64)
-    vocab = cv.get_feature_names_out()
     total = np.asarray(X.sum(axis=0)).ravel()
     alpha = prior * total + 1e-3  # informative prior ∝ background frequency
     a0 = alpha.sum()
