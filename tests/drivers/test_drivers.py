@@ -795,3 +795,19 @@ def test_the_bootstrap_stops_once_its_interval_ends_are_precise_and_says_how_pre
     rng = np.random.default_rng(0)
     wide, narrow = rng.normal(0, 1.0, (400, 2)), rng.normal(0, 0.01, (400, 2))
     assert percentile_mc_error(wide) > 50 * percentile_mc_error(narrow) > 0
+
+
+def test_a_pattern_with_leverage_one_gives_nan_errors_without_a_warning():
+    """A segment where one complaint alone carries a driver: HC3 is undefined there. The errors are NaN (an
+    interval left out) and nothing is printed to the user (the 300-row run used to show numpy warnings)."""
+    import warnings
+
+    from minetools.drivers.analyze import _ols_hc3
+
+    X = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([3.0, 4.0, 5.0, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        coef, se, _ = _ols_hc3(X, y, np.ones(4))
+    assert coef[1] == pytest.approx(-3.0)
+    assert np.isnan(se).all()

@@ -60,10 +60,12 @@ def _ols_hc3(X: np.ndarray, y: np.ndarray, w: np.ndarray):
     coef = bread @ (X.T @ (w * y))
     resid = y - X @ coef
     lev = np.einsum("ij,ij->i", X @ bread, X)
+    # a pattern with leverage 1 (the only one of its kind) has no leave-one-out residual: HC3 is undefined and
+    # the standard errors come out NaN (said in the tables as a missing interval), without a warning to the user
     with np.errstate(divide="ignore", invalid="ignore"):
         u2 = resid**2 / (1.0 - lev) ** 2
-    meat = X.T @ (X * (w * u2)[:, None])
-    cov = bread @ meat @ bread
+        meat = X.T @ (X * (w * u2)[:, None])
+        cov = bread @ meat @ bread
     se = np.sqrt(np.clip(np.diagonal(cov), 0.0, None))
     ybar = (w @ y) / w.sum()
     tss = w @ (y - ybar) ** 2
