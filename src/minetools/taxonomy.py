@@ -279,7 +279,7 @@ def _build_theme(raw: Any, index: int, src: str) -> Theme:
 
 def _taxonomy_from_text(text: str, path: str) -> Taxonomy:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when installed
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"{path}: not valid YAML: {exc}") from exc
     name, version = Path(path).stem, None

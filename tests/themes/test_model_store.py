@@ -168,3 +168,21 @@ def test_a_model_saved_before_newer_settings_existed_still_loads(saved, tmp_path
     model = ThemeModel.load(d)
     assert model.get_params()["mask_excludes"] is True and model.calibration_ is not None
     np.testing.assert_allclose(model.predict_proba(TEXTS).to_numpy(), reference.predict_proba(TEXTS).to_numpy())
+
+
+def test_a_loaded_model_is_saved_as_the_files_it_came_from(tmp_path):
+    """A run saves the model it applied; a model loaded and unchanged is copied (its provenance kept), one that
+    changed since it was loaded is written anew."""
+    from minetools.themes import DEFAULT_MODEL_DIR
+
+    model = ThemeModel.load(DEFAULT_MODEL_DIR)
+    model.save(tmp_path / "same")
+    for name in ("model.json", "arrays.npz", "vocabulary.json", "segmenter.json", "taxonomy.yml"):
+        assert (tmp_path / "same" / name).read_bytes() == (DEFAULT_MODEL_DIR / name).read_bytes(), name
+    model.coef_ = model.coef_ * 1.5
+    model.model_hash_ = model._compute_hash()
+    model.save(tmp_path / "changed")
+    assert (tmp_path / "changed" / "arrays.npz").read_bytes() != (DEFAULT_MODEL_DIR / "arrays.npz").read_bytes()
+    back = ThemeModel.load(tmp_path / "changed")
+    assert back.model_hash_ == model.model_hash_
+    np.testing.assert_allclose(back.coef_, model.coef_, rtol=1e-6)

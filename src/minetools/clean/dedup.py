@@ -8,7 +8,6 @@ helpers so that importing this module stays cheap.
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 import pandas as pd
 
@@ -35,14 +34,19 @@ _VERIFY_BATCH = 4_000_000  # shingles gathered per verification batch (bounds me
 _PREFILTER_MARGIN = 0.10
 
 
-@lru_cache(maxsize=1)
-def _key_table():
-    """Code point → lower-cased code point for letters/digits/Han (``str.isalnum``), else 0."""
+def _key_codes(cp):
+    """Each code point of ``cp`` (uint32) lower-cased when it is a letter, digit or Han (``str.isalnum``), else 0;
+    judged once per distinct code point."""
     import numpy as np
 
-    return np.array(
-        [ord(c.lower()[0]) if c.isalnum() else 0 for c in map(chr, range(0x110000))], dtype=np.uint32
-    )
+    if not len(cp):
+        return cp.copy()
+    table = np.zeros(int(cp.max()) + 1, dtype=np.uint32)
+    table[cp] = 1
+    distinct = np.flatnonzero(table)
+    table[distinct] = np.fromiter((ord(c.lower()[0]) if c.isalnum() else 0 for c in map(chr, distinct.tolist())),
+                                  dtype=np.uint32, count=len(distinct))
+    return table[cp]
 
 
 def _mix64(x):
@@ -93,7 +97,7 @@ def _key_codepoints(strings: list[str]):
 
     raw_len = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
     cp = np.frombuffer("".join(strings).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    mapped = _key_table()[cp]
+    mapped = _key_codes(cp)
     keep = mapped != 0
     rows = np.repeat(np.arange(len(strings)), raw_len)
     klen = np.bincount(rows[keep], minlength=len(strings)).astype(np.int64)

@@ -75,7 +75,8 @@ class ColumnTreatment:
 def _header_words() -> tuple[dict[str, str], tuple[str, ...]]:
     import yaml
 
-    data = yaml.safe_load(resources.files("minetools").joinpath("resources/pii.yml").read_text(encoding="utf-8"))
+    data = yaml.load(resources.files("minetools").joinpath("resources/pii.yml").read_text(encoding="utf-8"),
+                     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: the same data, 10× faster
     words = {w.lower(): kind for kind, ws in data["columns"].items() for w in ws}
     return words, tuple(w.lower() for w in data["column_exclusions"])
 

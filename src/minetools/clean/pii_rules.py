@@ -267,7 +267,8 @@ def rules() -> Rules:
     """The rules of ``resources/pii.yml``, compiled (once per process)."""
     import yaml
 
-    data = yaml.safe_load(resources.files("minetools").joinpath("resources/pii.yml").read_text(encoding="utf-8"))
+    data = yaml.load(resources.files("minetools").joinpath("resources/pii.yml").read_text(encoding="utf-8"),
+                     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: the same data, 10× faster
     rx = _compilers()
     return Rules(placeholders=dict(data["placeholders"]), **_context(data, rx), **_numbers_and_ids(data, rx),
                  **_addresses(data, rx), **_name_patterns(data, rx), **_name_words(data))

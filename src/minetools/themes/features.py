@@ -2,6 +2,9 @@
 
 ``FastTfidf`` reproduces a fitted scikit-learn ``TfidfVectorizer``'s ``transform`` (the same
 matrix, about 20× faster); ``tests/themes/test_themes.py`` checks that the matrices are equal.
+A loaded model's vectorizers are :class:`StoredVectorizer` (vocabulary, idf and settings only), so
+applying a saved model does not import scikit-learn; ``to_sklearn`` gives the equivalent
+``TfidfVectorizer`` where one is needed.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["WordNgrams", "FastTfidf", "TokenIds", "identity", "prep_chars", "PLACEHOLDER_RE", "private_term",
-           "prune_private"]
+__all__ = ["WordNgrams", "FastTfidf", "StoredVectorizer", "TokenIds", "identity", "prep_chars", "PLACEHOLDER_RE",
+           "private_term", "prune_private", "l2_normalize_rows"]
 
 PLACEHOLDER_RE = re.compile(r"\[[^\[\]\s]{1,10}\]")
 
@@ -81,12 +84,7 @@ class FastTfidf:
         self.idf = vec.idf_.astype(vec.dtype) if vec.use_idf else None
         keys, cols = [], []
         if kind == "char":
-            for gram, col in vec.vocabulary_.items():
-                key = 0
-                for k, ch in enumerate(gram):
-                    key |= (ord(ch) + 1) << (21 * k)
-                keys.append(key)
-                cols.append(col)
+            keys, cols = _char_gram_keys(vec.vocabulary_)
         else:
             self.token_ids: dict[str, int] = {}
             for gram, col in vec.vocabulary_.items():
@@ -134,8 +132,6 @@ class FastTfidf:
         return np.concatenate([rows[uni], rows[:-1][pair]]), np.concatenate([a[uni].astype(np.uint64), bi])
 
     def transform(self, docs):
-        from sklearn.preprocessing import normalize
-
         n = len(docs)
         rows, keys = self._char_keys(docs) if self.kind == "char" else self._word_keys(docs)
         at = self.index.get_indexer(keys)
@@ -150,8 +146,96 @@ class FastTfidf:
         if self.idf is not None:
             X.data *= self.idf[X.indices]
         if self.norm is not None:
-            X = normalize(X, norm=self.norm, copy=False)
+            X = _normalize(X, self.norm)
         return X
+
+
+def _char_gram_keys(vocabulary: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(key, column) of each character n-gram of ``vocabulary``: its code points + 1 packed 21 bits apart."""
+    grams = list(vocabulary)
+    lens = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+    cp = np.frombuffer("".join(grams).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64) + 1
+    starts = np.cumsum(lens) - lens
+    keys = np.zeros(len(grams), dtype=np.uint64)
+    for k in range(int(lens.max()) if len(grams) else 0):
+        has = lens > k
+        keys[has] |= cp[starts[has] + k] << np.uint64(21 * k)
+    return keys, np.fromiter(vocabulary.values(), dtype=np.int64, count=len(grams))
+
+
+class StoredVectorizer:
+    """A fitted TF-IDF vectorizer as a saved model holds it: settings, vocabulary and idf (no scikit-learn).
+
+    It has the attributes :class:`FastTfidf` and the model store read from a ``TfidfVectorizer``; its
+    :meth:`transform` is :class:`FastTfidf`'s, and :meth:`to_sklearn` builds the equivalent
+    ``TfidfVectorizer`` (for settings the fast transform does not reproduce, and for tests)."""
+
+    strip_accents = None
+    preprocessor = None
+
+    def __init__(self, kind: str, settings: dict, vocabulary: dict[str, int], idf: np.ndarray, dtype=np.float32):
+        lo, hi = (int(x) for x in settings["ngram_range"])
+        self.analyzer = "char" if kind == "char" else WordNgrams((lo, hi))
+        self.ngram_range = (lo, hi) if kind == "char" else (1, 1)
+        self.lowercase = bool(settings["lowercase"])
+        self.sublinear_tf, self.norm = bool(settings["sublinear_tf"]), settings["norm"]
+        self.use_idf, self.dtype = bool(settings["use_idf"]), dtype
+        self.vocabulary_, self.idf_ = vocabulary, idf
+        self._kind = kind
+
+    def get_feature_names_out(self) -> np.ndarray:
+        terms = np.empty(len(self.vocabulary_), dtype=object)
+        terms[np.fromiter(self.vocabulary_.values(), dtype=np.int64, count=len(self.vocabulary_))] = \
+            list(self.vocabulary_)
+        return terms
+
+    def transform(self, docs):
+        fast = self.__dict__.get("_fast")
+        if fast is None:
+            fast = self._fast = FastTfidf(self, self._kind)
+        return fast.transform(docs)
+
+    def to_sklearn(self):
+        """The equivalent fitted scikit-learn ``TfidfVectorizer``."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        common = dict(sublinear_tf=self.sublinear_tf, norm=self.norm, use_idf=self.use_idf, dtype=self.dtype)
+        vec = (TfidfVectorizer(analyzer="char", ngram_range=self.ngram_range, lowercase=self.lowercase, **common)
+               if self._kind == "char" else TfidfVectorizer(analyzer=self.analyzer, **common))
+        vec.vocabulary_, vec.idf_ = self.vocabulary_, self.idf_
+        return vec
+
+
+def l2_normalize_rows(X: sp.csr_matrix) -> sp.csr_matrix:
+    """Each row of a CSR matrix divided by its Euclidean norm, in place (empty rows left as they are).
+
+    The same arithmetic as scikit-learn's ``normalize(X, norm="l2")``, to the last bit: the squares in the
+    matrix's dtype, summed one after the other in double precision, each value divided in double precision
+    and stored back in the matrix's dtype (``tests/themes/test_features.py`` compares the two)."""
+    data, indptr = X.data, X.indptr
+    lens = np.diff(indptr)
+    order = np.argsort(-lens, kind="stable")  # rows by length, longest first: step k touches a prefix of them
+    starts, lens_sorted = indptr[:-1][order], lens[order]
+    sq = (data * data).astype(np.float64)
+    sums = np.zeros(len(order))
+    for k in range(int(lens_sorted[0]) if len(order) else 0):
+        m = int(np.searchsorted(-lens_sorted, -k, side="left"))  # rows with more than k values
+        sums[:m] += sq[starts[:m] + k]
+    norms = np.ones(len(order))
+    norms[order] = np.where(sums > 0.0, np.sqrt(sums), 1.0)
+    data[:] = (data.astype(np.float64) / np.repeat(norms, lens)).astype(data.dtype)
+    return X
+
+
+def _normalize(X, norm: str):
+    """Rows normalised as scikit-learn does; its compiled routine when it is loaded anyway (same bits, faster)."""
+    import sys
+
+    if norm == "l2" and sp.isspmatrix_csr(X) and "sklearn.preprocessing" not in sys.modules:
+        return l2_normalize_rows(X)
+    from sklearn.preprocessing import normalize
+
+    return normalize(X, norm=norm, copy=False)
 
 
 
@@ -181,8 +265,6 @@ def private_term(term: str) -> bool:
 def prune_private(vec, X):
     """Drop private n-grams (:func:`private_term`) from a just-fitted vectorizer and its matrix;
     the rows are normalised again, as ``transform`` will normalise them."""
-    from sklearn.preprocessing import normalize
-
     vec.stop_words_ = None  # scikit-learn keeps the n-grams it dropped for rarity here: not ours to keep
     terms = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
     keep = np.fromiter((not private_term(t) for t in terms), dtype=bool, count=len(terms))
@@ -192,7 +274,7 @@ def prune_private(vec, X):
     vec.vocabulary_ = {t: i for i, t in enumerate(t for t, k in zip(terms, keep) if k)}
     vec.idf_ = idf
     X = X[:, np.flatnonzero(keep)]
-    return normalize(X, norm=vec.norm, copy=False) if vec.norm else X
+    return _normalize(X.tocsr(), vec.norm) if vec.norm else X
 
 
 def as_texts(texts) -> tuple[list[str], pd.Index | None]:

@@ -22,7 +22,6 @@ How a score is formed
    fired)``; a theme is predicted when ``score >= min_score``.
 """
 
-
 from __future__ import annotations
 
 import hashlib
@@ -35,13 +34,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from minetools.taxonomy import MASK_CHAR, Taxonomy, load_taxonomy
 from minetools.themes.features import FastTfidf, WordNgrams, as_texts, label_matrix, prep_chars, prune_private
+from minetools.themes.params import KeywordParams
 from minetools.themes.terms import top_terms
 from minetools.themes.thresholds import calibrated, choose_thresholds, folds
 
@@ -71,7 +67,7 @@ def _default_segmenter():
     return Segmenter()
 
 
-class ThemeModel(BaseEstimator):
+class ThemeModel(KeywordParams):
     """Multi-label complaint-theme model (rules + weakly supervised classifier).
 
     Parameters
@@ -166,6 +162,8 @@ class ThemeModel(BaseEstimator):
 
     def _check_fitted(self):
         if not hasattr(self, "coef_"):
+            from sklearn.exceptions import NotFittedError  # the exception callers of scikit-learn models expect
+
             raise NotFittedError(
                 "This ThemeModel instance is not fitted yet. Call 'fit(texts)' first "
                 "(or load a saved model with ThemeModel.load(directory))."
@@ -231,11 +229,13 @@ class ThemeModel(BaseEstimator):
         return cache[kind][1]
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(self.__dict__)
         state.pop("_fast_transforms", None)
         return state
 
     def _new_lr(self):
+        from sklearn.linear_model import LogisticRegression
+
         return LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced",
                                   max_iter=200, random_state=self.random_state)
 
@@ -272,6 +272,8 @@ class ThemeModel(BaseEstimator):
         # on a real corpus every kept n-gram was seen in at least two complaints, so something one
         # person typed once is not part of the model; name-like words, long numbers and e-mail parts
         # are removed whatever their frequency (prune_private)
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         min_df = max(2, self.min_df) if n >= 20 * max(self.min_df, 1) else 1
         self.char_vec_ = TfidfVectorizer(analyzer="char", ngram_range=tuple(self.char_ngram_range),
                                          min_df=min_df, sublinear_tf=True, max_features=self.max_features,
@@ -290,6 +292,7 @@ class ThemeModel(BaseEstimator):
         out (``n_folds`` folds of groups), so that nothing is tuned to one group's habits.
         """
         self._check_params()
+        self.__dict__.pop("loaded_from_", None)  # a refitted model is saved anew, never copied from its folder
         tax = self._resolve_taxonomy()
         keys = tax.keys
         texts, _ = as_texts(texts)

@@ -91,6 +91,8 @@ def save_model(model, directory) -> Path:
     model._check_fitted()
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
+    if _copied_unchanged(model, d):
+        return d
     vocab = {"char": _terms(model.char_vec_), "word": _terms(model.word_vec_) if model.word_vec_ is not None else None}
     arrays = {"coef": np.asarray(model.coef_, dtype=np.float32), "intercept": np.asarray(model.intercept_, float),
               "active": np.asarray(model.active_, bool), "char_idf": np.asarray(model.char_vec_.idf_, np.float64)}
@@ -127,6 +129,21 @@ def save_model(model, directory) -> Path:
     }
     (d / _META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     return d
+
+
+def _copied_unchanged(model, d: Path) -> bool:
+    """A loaded model that was not changed since (same hash over its settings and numbers) is saved by copying
+    the files it was loaded from, when they are still the ones checked at loading; True when it was."""
+    import shutil
+
+    origin = getattr(model, "loaded_from_", None)
+    if origin is None or model._compute_hash(origin["params"]) != origin["model_hash"]:
+        return False
+    for name, digest in origin["files"].items():
+        shutil.copyfile(origin["dir"] / name, d / name)
+        if _sha256(d / name) != digest:
+            return False  # the source changed after loading: write the model out instead
+    return True
 
 
 def _terms(vec) -> list[str]:
@@ -228,18 +245,12 @@ def _load_arrays(d: Path, meta: dict, vocab: dict) -> dict[str, np.ndarray]:
 
 
 def _vectorizer(settings: dict, terms: list[str], idf: np.ndarray, kind: str):
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """The saved vectorizer: a :class:`~minetools.themes.features.StoredVectorizer`, or scikit-learn's
+    ``TfidfVectorizer`` for settings the fast transform does not reproduce."""
+    from minetools.themes.features import FastTfidf, StoredVectorizer
 
-    from minetools.themes.features import WordNgrams
-
-    lo, hi = (int(x) for x in settings["ngram_range"])
-    common = dict(sublinear_tf=bool(settings["sublinear_tf"]), norm=settings["norm"],
-                  use_idf=bool(settings["use_idf"]), dtype=np.float32)
-    vec = (TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), lowercase=bool(settings["lowercase"]), **common)
-           if kind == "char" else TfidfVectorizer(analyzer=WordNgrams((lo, hi)), **common))
-    vec.vocabulary_ = {t: i for i, t in enumerate(terms)}
-    vec.idf_ = idf
-    return vec
+    vec = StoredVectorizer(kind, settings, {t: i for i, t in enumerate(terms)}, idf)
+    return vec if FastTfidf.supports(vec, kind) else vec.to_sklearn()
 
 
 def _segmenter(data):
@@ -309,6 +320,8 @@ def load_model(directory, model_class):
         raise ModelFileError(f"{d}: the model does not match its recorded hash (model_hash in model.json); it was "
                              "changed after it was saved.")
     _self_check(model, meta, d)
+    model.loaded_from_ = {"dir": d, "model_hash": meta["model_hash"], "params": meta["params"],
+                          "files": {**meta["files"], _META: _sha256(d / _META)}}
     return model
 
 
