@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_pipeline.py                       # 5k, 50k, 200k, 1M rows
     .venv/bin/python bench/bench_pipeline.py --rows 5000 50000     # a subset
     .venv/bin/python bench/bench_pipeline.py --full                # also with charts and report
+    .venv/bin/python bench/bench_pipeline.py --rows 300 5000 --full --out pipeline_small   # small files
 
 Input: ``minetools.datasets.make_complaints(N)`` written as UTF-8 CSV (generation is not timed).
 Each measurement is a fresh process, so cold start (imports, dictionaries, the shipped model) is
@@ -17,7 +18,7 @@ counted, as a user running the command sees it:
   Run alternately with minetools at each size (peer, minetools, peer, minetools); both medians kept.
 * **jieba** — plain ``jieba.lcut`` over the same texts, no other work: the floor the issue compares to.
 
-Results: ``bench/results/pipeline.md`` and ``pipeline.json``.
+Results: ``bench/results/pipeline.md`` and ``pipeline.json`` (``--out NAME``: ``NAME.md`` and ``NAME.json``).
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rows", type=int, nargs="+", default=[5_000, 50_000, 200_000, 1_000_000])
     ap.add_argument("--full", action="store_true", help="also run with charts and report")
     ap.add_argument("--no-peer", action="store_true", help="skip the notebook pipeline")
+    ap.add_argument("--out", default="pipeline", help="results file name in bench/results (default: pipeline)")
     args = ap.parse_args(argv)
     os.environ.setdefault("MINETOOLS_PSEUDONYM_KEY", str(Path(tempfile.gettempdir()) / "minetools-bench.key"))
     with tempfile.TemporaryDirectory() as t:
@@ -158,8 +160,8 @@ def main(argv=None) -> int:
           "jieba\" divide the median tables-only wall time by the peer pipeline's median and by plain jieba.lcut.",
           "", *_table(rows), ""]
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "pipeline.md").write_text("\n".join(md), encoding="utf-8")
-    (RESULTS / "pipeline.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    (RESULTS / f"{args.out}.md").write_text("\n".join(md), encoding="utf-8")
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
     print("\n".join(md))
     return 0
 
