@@ -150,6 +150,7 @@ def number_edits(m, s: bytes, r: Rules) -> list[Edit]:
     if len(text) < 5 or (len(text) > 64 and not _worth_windows(text)):
         return []
     groups = [(g.start(), g.end(), g.group().decode().upper()) for g in _GROUP_B.finditer(text)]
+    context = ...  # the context word before the run, looked up once when needed
     if len(groups) <= 12 and sum(len(g[2]) for g in groups) >= 9:  # 卡号 6222 0000 …: one number, says its word
         context = context_before(s, base, r)
         kind = context_kind("".join(g[2] for g in groups), context, r) if context in _WHOLE_RUN_KINDS else None
@@ -158,7 +159,7 @@ def number_edits(m, s: bytes, r: Rules) -> list[Edit]:
     found, covered = _windows(groups)
     loose = [k for k, c in enumerate(covered) if not c]
     if any(f[2] == "number" for f in found) or sum(len(groups[k][2]) for k in loose) >= 5:
-        context = context_before(s, base, r)
+        context = context_before(s, base, r) if context is ... else context
         for f in found:
             if f[2] == "number" and context in ("card", "account", "id"):
                 f[2] = context
