@@ -367,7 +367,6 @@ class Segmenter:
         text = self._convert(text)
         if self.pos or self.keep_pos is not None:
             return self._tokens_pos(text)
-        tok = self.tokenizer
         cut = self._cut_function()
         return self._tokens_plain(text, cut, self.hmm, self._token_map.__getitem__)
 
@@ -382,7 +381,6 @@ class Segmenter:
         """Tokens for each text, in this process (no workers, no cache)."""
         if self.pos or self.keep_pos is not None or self.simplify:
             return [self.tokenize(t) for t in texts]
-        tok = self.tokenizer
         cut = self._cut_function()
         get = self._token_map.__getitem__
         hmm = self.hmm
