@@ -179,6 +179,9 @@ def test_a_loaded_model_is_saved_as_the_files_it_came_from(tmp_path):
     model.save(tmp_path / "same")
     for name in ("model.json", "arrays.npz", "vocabulary.json", "segmenter.json", "taxonomy.yml"):
         assert (tmp_path / "same" / name).read_bytes() == (DEFAULT_MODEL_DIR / name).read_bytes(), name
+    again = ThemeModel.load(tmp_path / "same")
+    assert again.save(tmp_path / "same") == tmp_path / "same"  # saved where it was loaded: left as it is
+    assert ThemeModel.load(tmp_path / "same").model_hash_ == model.model_hash_
     model.coef_ = model.coef_ * 1.5
     model.model_hash_ = model._compute_hash()
     model.save(tmp_path / "changed")

@@ -8,7 +8,6 @@ helpers so that importing this module stays cheap.
 
 from __future__ import annotations
 
-
 import pandas as pd
 
 from minetools.parallel import fork_map

@@ -238,8 +238,6 @@ def _normalize(X, norm: str):
     return normalize(X, norm=norm, copy=False)
 
 
-
-
 def identity(tokens):
     return list(tokens)
 

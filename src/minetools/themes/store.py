@@ -140,7 +140,8 @@ def _copied_unchanged(model, d: Path) -> bool:
     if origin is None or model._compute_hash(origin["params"]) != origin["model_hash"]:
         return False
     for name, digest in origin["files"].items():
-        shutil.copyfile(origin["dir"] / name, d / name)
+        if not (d / name).exists() or not (d / name).samefile(origin["dir"] / name):  # saved where it was loaded
+            shutil.copyfile(origin["dir"] / name, d / name)
         if _sha256(d / name) != digest:
             return False  # the source changed after loading: write the model out instead
     return True
