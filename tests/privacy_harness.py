@@ -32,7 +32,8 @@ CORPORA = {"dev": ROOT / "data" / "eval" / "privacy" / "privacy_dev.csv",
            "fresh": ROOT / "data" / "eval" / "privacy" / "privacy_fresh.csv",
            "blind": ROOT / "data" / "eval" / "privacy" / "privacy_blind.csv",
            "sixth": ROOT / "data" / "eval" / "privacy" / "privacy_sixth.csv",
-           "seventh": ROOT / "data" / "eval" / "privacy" / "privacy_seventh.csv"}
+           "seventh": ROOT / "data" / "eval" / "privacy" / "privacy_seventh.csv",
+           "eighth": ROOT / "data" / "eval" / "privacy" / "privacy_eighth.csv"}
 TEXT_COL, ID_COL = "投诉内容", "编号"
 _BASE64 = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
 

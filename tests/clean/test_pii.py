@@ -287,6 +287,7 @@ def test_addresses_numbers_and_ids_written_with_spaces_or_spelled_out(text_in, t
     ("我跟我老婆孙丽娟去的，丽娟当时就哭了", "我跟我老婆[姓名]去的，[姓名]当时就哭了"),
     ("投诉人反映其配偶邓桂芳名下的存折被冻结", "投诉人反映其配偶[姓名]名下的存折被冻结"),
     ("有事打俾我 6123 9087 啦", "有事打俾我 [固话] 啦"), ("士兵证 20917733 已核验", "士兵证 [证件号] 已核验"),
+    ("回电号码是幺八拐，两勾洞三，五五勾拐", "回电号码是[手机号]"),
 ])
 def test_spoken_scanned_and_officer_card_values(text_in, text_out):
     """Speech-to-text (幺/洞 digits, at/艾特 and dot/点 e-mails), OCR letters in short address numbers, military
@@ -294,7 +295,8 @@ def test_spoken_scanned_and_officer_card_values(text_in, text_out):
     assert mask_pii(text_in) == text_out
 
 
-@pytest.mark.parametrize("text", ["银保监消保字第12号文件", "型号A1O2的机器", "共3O人排队", "一家人去吃饭 at 五点"])
+@pytest.mark.parametrize("text", ["银保监消保字第12号文件", "型号A1O2的机器", "共3O人排队", "一家人去吃饭 at 五点",
+                                  "出门拐两个弯就到，勾选三四项就行"])
 def test_look_alikes_of_the_spoken_and_scanned_forms_stay(text):
     assert mask_pii(text) == normalize_text(text)
 
