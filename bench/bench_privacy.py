@@ -122,8 +122,7 @@ def main() -> int:
     os.environ.setdefault("MINETOOLS_PSEUDONYM_KEY", str(Path(tempfile.gettempdir()) / "minetools-bench.key"))
     with tempfile.TemporaryDirectory() as t:
         work = Path(t)
-        parts = [_corpus_recall(name, work) for name in ("dev", "holdout", "final", "fresh", "blind", "sixth", "seventh",
-                                                      "eighth")]
+        parts = [_corpus_recall(name, work) for name in ph.CORPORA]  # every corpus, in the order they were written
     md = ["# Personal-data masking", "", f"`.venv/bin/python bench/bench_privacy.py` on {time.strftime('%Y-%m-%d')} "
           "(2 cores). Method: see the script's docstring. The held-out, final and fresh corpora helped fix the rules "
           "after their first runs, and so did the blind corpus after its second; those first, out-of-sample figures are "

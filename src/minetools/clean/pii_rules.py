@@ -145,8 +145,8 @@ def _context(data: dict, rx) -> dict:
 
 _GLUE = r"[ ]?(?:[:：=]|是|為|为|叫)?[ ]?(?:是|为|為)?[ ]?"
 _STRONG_GLUE = r"(?:[(（][^()（）]{1,12}[)）])?[ \"'“”]{0,2}(?:[:：=]|是|為|为|叫)[ \"'“”]{0,2}(?:是|为|為)?[ ]?"
-#: Chinese numerals read as digits (幺 and 洞 as numbers are read out digit by digit), and the digit each stands for
-#: Chinese digits read as numbers; 幺 两 拐 勾 洞 are the radio/military reading of 1 2 7 9 0 (幺三拐 洞洞拐两 …)
+#: Chinese numerals read as digits, and the digit each stands for; 幺 两 拐 勾 洞 are the radio reading of 1 2 7 9 0
+#: (numbers read out digit by digit: 幺三拐 洞洞拐两 …)
 CN_DIGIT_CHARS, CN_DIGIT_VALUES = "〇零洞一幺二两三四五六七八九壹贰貳叁參叄肆伍陆陸柒捌玖拐勾", "00011223456789122333456678979"
 _CN_NUMERALS = "0-9" + CN_DIGIT_CHARS
 
